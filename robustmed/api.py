@@ -1,0 +1,148 @@
+"""Python entry point: run a recipe end to end into an output folder."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import torch
+
+from robustmed.data.datasets import load_dataset
+from robustmed.engine.provenance import json_checksum, package_versions
+from robustmed.engine.runner import Runner
+from robustmed.engine.store import PredictionStore, atomic_write_text
+from robustmed.errors import RobustmedError
+from robustmed.evaluators import degradation
+from robustmed.models.reference import load_reference_adapter, reference_checksum
+from robustmed.recipes.loader import load_recipe
+from robustmed.recipes.schema import Recipe
+from robustmed.render.report import render_report, write_table
+from robustmed.stats.bootstrap import resampling_weights
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[Iterable], Iterable]
+
+
+def default_output_dir(recipe: Recipe, base: Path = Path("reports")) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return base / f"{recipe.name}-{stamp}"
+
+
+def _check_device(device: str) -> None:
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RobustmedError("Device 'cuda' was requested but CUDA is not available; use --device cpu.")
+
+
+def _manifest(recipe: Recipe, dataset, model_sha: str, cell_ids: list[str]) -> dict:
+    recipe_dict = recipe.model_dump(mode="json")
+    return {
+        "format": 1,
+        "recipe": recipe_dict,
+        "recipe_sha256": json_checksum({k: v for k, v in recipe_dict.items() if k != "device"}),
+        "seeds": {
+            "root": recipe.seed,
+            "bootstrap": recipe.bootstrap.seed,
+            "bootstrap_resamples": recipe.bootstrap.n_resamples,
+        },
+        "data": {"name": dataset.name, "split": recipe.dataset.split, "sha256": dataset.checksum()},
+        "model": {"name": recipe.model.reference, "sha256": model_sha},
+        "device": recipe.device,
+        "versions": package_versions(),
+        "cells": cell_ids,
+    }
+
+
+def _check_resume(store: PredictionStore, manifest: dict, resume: bool) -> None:
+    previous = store.read_manifest()
+    if previous is None:
+        if store.folder.is_dir() and any(store.folder.iterdir()):
+            raise RobustmedError(f"{store.root} holds predictions but no manifest; choose a new --out folder.")
+        return
+    if not resume:
+        raise RobustmedError(
+            f"Output folder {store.root} already holds results; pass --resume to continue that run "
+            "or choose a new --out folder."
+        )
+    for key in ("recipe_sha256", "data", "model"):
+        if previous.get(key) != manifest[key]:
+            raise RobustmedError(
+                f"Cannot resume in {store.root}: its {key.replace('_sha256', '')} differs from this run's. "
+                "Use a new --out folder."
+            )
+
+
+def run_recipe(
+    recipe: Recipe | str | Path,
+    out: str | Path | None = None,
+    *,
+    resume: bool = False,
+    device: str | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Run every analysis of ``recipe`` and render its report; return the output folder.
+
+    Parameters
+    ----------
+    recipe : Recipe, path or built-in recipe name
+    out : path, optional
+        Output folder; default: a new folder under ``reports/``.
+    resume : bool, default=False
+        Continue a run in ``out``, skipping cells whose predictions are stored.
+    device : {"cpu", "cuda"}, optional
+        Overrides the recipe's device.
+    """
+    started = time.perf_counter()
+    if not isinstance(recipe, Recipe):
+        recipe = load_recipe(recipe)
+    if device is not None:
+        recipe = recipe.model_copy(update={"device": device})
+    _check_device(recipe.device)
+    root = Path(out) if out is not None else default_output_dir(recipe)
+
+    dataset = load_dataset(recipe.dataset.name)
+    batch = dataset.split(recipe.dataset.split)
+    adapter = load_reference_adapter(recipe.model.reference)
+
+    cells_by_analysis = {}
+    for spec in recipe.analyses:
+        if spec.kind == "degradation":
+            cells_by_analysis[spec.kind] = degradation.build_cells(spec, dataset.specs)
+    all_cells = [c for cells in cells_by_analysis.values() for c in cells]
+
+    store = PredictionStore(root)
+    manifest = _manifest(recipe, dataset, reference_checksum(recipe.model.reference), [c.cell_id for c in all_cells])
+    _check_resume(store, manifest, resume)
+    root.mkdir(parents=True, exist_ok=True)
+    store.write_manifest(manifest)
+
+    runner = Runner(adapter, batch, dataset.specs, store, device=recipe.device, batch_size=recipe.batch_size)
+    runner.run(all_cells, resume=True, progress=progress)
+    predictions = store.read([c.cell_id for c in all_cells])
+
+    task = next(iter(dataset.tasks))
+    strata = batch.targets[task].numpy()
+    weights = resampling_weights(
+        recipe.bootstrap.n_resamples, strata, clusters=batch.patient_ids, seed=recipe.bootstrap.seed
+    )
+    for spec in recipe.analyses:
+        if spec.kind == "degradation":
+            tables = degradation.evaluate(
+                spec, predictions, batch.sample_ids, weights, recipe.bootstrap.confidence, dataset.specs
+            )
+            for name, frame in tables.items():
+                write_table(root, name, frame)
+
+    atomic_write_text(
+        root / "run.json",
+        json.dumps({"seconds": round(time.perf_counter() - started, 3), "cells": len(all_cells)}, indent=2) + "\n",
+    )
+    render_report(root)
+    logger.info("wrote %s", root / "report.html")
+    return root
+
+
+__all__ = ["run_recipe"]

@@ -1,0 +1,124 @@
+"""Command-line interface: ``robustmed run``, ``robustmed list`` and ``robustmed report``."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="robustmed",
+    help="Measure how multimodal medical AI models hold up when their inputs get worse.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_USAGE = 2
+
+
+class Device(StrEnum):
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class Catalogue(StrEnum):
+    generators = "generators"
+    recipes = "recipes"
+    datasets = "datasets"
+    all = "all"
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _progress(items):
+    from tqdm.auto import tqdm
+
+    items = list(items)
+    return tqdm(items, desc="cells", unit="cell", disable=None, file=sys.stderr)
+
+
+@app.command()
+def run(
+    recipe: Annotated[str, typer.Argument(help="Recipe file, or the name of a built-in recipe (see 'robustmed list recipes').")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Output folder. Default: a new folder under reports/."),
+    ] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run in --out, skipping stored cells.")] = False,
+    device: Annotated[Device | None, typer.Option("--device", help="Device for models and generators; overrides the recipe.")] = None,
+) -> None:
+    """Run an analysis recipe and write tables, figures and an HTML report."""
+    from robustmed.errors import RobustmedError
+    from robustmed.recipes.loader import load_recipe
+
+    try:
+        parsed = load_recipe(recipe)
+    except RobustmedError as error:
+        _fail(str(error))
+    from robustmed.api import run_recipe
+
+    try:
+        root = run_recipe(parsed, out, resume=resume, device=device.value if device else None, progress=_progress)
+    except RobustmedError as error:
+        _fail(str(error), code=1)
+    typer.echo(f"Report: {root / 'report.html'}")
+    typer.echo(f"Tables: {root / 'tables'}")
+
+
+@app.command("list")
+def list_catalogue(
+    what: Annotated[Catalogue, typer.Argument(help="What to list.")] = Catalogue.all,
+) -> None:
+    """List generators, built-in recipes and bundled datasets."""
+    if what in (Catalogue.generators, Catalogue.all):
+        from robustmed.generators.registry import build_generator, generator_names
+
+        typer.echo("Generators:")
+        for name in generator_names():
+            generator = build_generator(name)
+            kinds = ", ".join(sorted(generator.kinds))
+            ladder = generator.ladder
+            values = ", ".join(f"{v:g}" for v in ladder.values)
+            typer.echo(f"  {name:<24} {generator.description} [{kinds}]; {ladder.parameter} at levels 1-5: {values}")
+    if what in (Catalogue.recipes, Catalogue.all):
+        from robustmed.recipes.loader import builtin_recipes
+
+        typer.echo("Recipes:")
+        for name, path in builtin_recipes().items():
+            typer.echo(f"  {name:<24} {path}")
+    if what in (Catalogue.datasets, Catalogue.all):
+        from robustmed.data.datasets import available_datasets
+
+        typer.echo("Datasets:")
+        for name in available_datasets():
+            typer.echo(f"  {name}")
+
+
+@app.command()
+def report(
+    results_dir: Annotated[Path, typer.Argument(help="Output folder of an earlier 'robustmed run'.")],
+) -> None:
+    """Re-render figures and the HTML report from stored results, without loading models."""
+    from robustmed.errors import RobustmedError
+    from robustmed.render.report import render_report
+
+    try:
+        path = render_report(results_dir)
+    except RobustmedError as error:
+        _fail(str(error), code=1)
+    typer.echo(f"Report: {path}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Evaluators: degradation, modality ablation, transfer, fairness and shift."""

@@ -1,0 +1,133 @@
+"""Binary classification metrics: scikit-learn for point values, weighted counts for replicates.
+
+Every metric has two forms. ``value(y, p)`` calls scikit-learn and is the number
+robustmed reports. ``weighted(y, p, weights)`` evaluates the same metric for many
+bootstrap replicates at once, where row r of ``weights`` holds how often each
+sample was drawn in replicate r; the tests check that both forms agree.
+Probabilities ``p`` are those of the positive class, shape (n,).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn import metrics as skm
+
+ECE_BINS = 15
+THRESHOLD = 0.5
+
+
+def _as_arrays(y, p) -> tuple[np.ndarray, np.ndarray]:
+    return np.asarray(y).astype(np.int64), np.asarray(p, dtype=np.float64)
+
+
+def auroc(y, p) -> float:
+    y, p = _as_arrays(y, p)
+    if y.min() == y.max():
+        return float("nan")
+    return float(skm.roc_auc_score(y, p))
+
+
+def auroc_weighted(y, p, weights: np.ndarray) -> np.ndarray:
+    """AUROC for every replicate from one sort of the scores, ties counted one half.
+
+    For each group of tied scores, the positives in it beat all lower-scored
+    negatives and tie with the negatives in the group, so a replicate's AUROC is
+    a weighted sum over groups of cumulative negative weights: O(n) per replicate.
+    """
+    y, p = _as_arrays(y, p)
+    weights = np.atleast_2d(weights).astype(np.float64)
+    order = np.argsort(p, kind="stable")
+    p_sorted, y_sorted = p[order], y[order]
+    w_sorted = weights[:, order]
+    starts = np.flatnonzero(np.r_[True, np.diff(p_sorted) != 0])
+    positive = w_sorted * (y_sorted == 1)
+    negative = w_sorted * (y_sorted == 0)
+    pos_group = np.add.reduceat(positive, starts, axis=1)
+    neg_group = np.add.reduceat(negative, starts, axis=1)
+    neg_below = np.cumsum(neg_group, axis=1) - neg_group
+    numerator = (pos_group * (neg_below + 0.5 * neg_group)).sum(axis=1)
+    denominator = pos_group.sum(axis=1) * neg_group.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, numerator / denominator, np.nan)
+
+
+def balanced_accuracy(y, p) -> float:
+    y, p = _as_arrays(y, p)
+    return float(skm.balanced_accuracy_score(y, (p >= THRESHOLD).astype(np.int64)))
+
+
+def balanced_accuracy_weighted(y, p, weights: np.ndarray) -> np.ndarray:
+    y, p = _as_arrays(y, p)
+    weights = np.atleast_2d(weights).astype(np.float64)
+    predicted = p >= THRESHOLD
+    recalls = []
+    for cls in (0, 1):
+        members = y == cls
+        total = weights[:, members].sum(axis=1)
+        hits = weights[:, members & (predicted == bool(cls))].sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            recalls.append(np.where(total > 0, hits / total, np.nan))
+    # scikit-learn averages the recall of the classes present in y_true.
+    return np.nanmean(np.vstack(recalls), axis=0)
+
+
+def _confidence_bins(p: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    predicted = (p >= THRESHOLD).astype(np.int64)
+    confidence = np.where(predicted == 1, p, 1.0 - p)
+    # Bin b covers (b/n_bins, (b+1)/n_bins]; confidence 0 falls in the first bin.
+    bins = np.clip(np.ceil(confidence * n_bins).astype(np.int64) - 1, 0, n_bins - 1)
+    return predicted, confidence, bins
+
+
+def ece(y, p, n_bins: int = ECE_BINS) -> float:
+    """Expected calibration error on top-1 confidence with equal-width bins."""
+    return float(ece_weighted(y, p, np.ones((1, len(np.asarray(y)))), n_bins)[0])
+
+
+def ece_weighted(y, p, weights: np.ndarray, n_bins: int = ECE_BINS) -> np.ndarray:
+    y, p = _as_arrays(y, p)
+    weights = np.atleast_2d(weights).astype(np.float64)
+    predicted, confidence, bins = _confidence_bins(p, n_bins)
+    correct = (predicted == y).astype(np.float64)
+    one_hot = np.zeros((len(y), n_bins))
+    one_hot[np.arange(len(y)), bins] = 1.0
+    gap = (weights * (confidence - correct)) @ one_hot  # (R, bins): Σ_b w·(conf − acc)
+    return np.abs(gap).sum(axis=1) / weights.sum(axis=1)
+
+
+def brier(y, p) -> float:
+    """Brier score summed over both classes, Σ_k (p_k − y_k)², so it lies in [0, 2]."""
+    y, p = _as_arrays(y, p)
+    return float(skm.brier_score_loss(y, p, scale_by_half=False))
+
+
+def brier_weighted(y, p, weights: np.ndarray) -> np.ndarray:
+    y, p = _as_arrays(y, p)
+    weights = np.atleast_2d(weights).astype(np.float64)
+    per_sample = 2.0 * (p - y) ** 2
+    return (weights * per_sample).sum(axis=1) / weights.sum(axis=1)
+
+
+def nll(y, p) -> float:
+    y, p = _as_arrays(y, p)
+    return float(skm.log_loss(y, np.clip(p, 1e-15, 1 - 1e-15), labels=[0, 1]))
+
+
+def nll_weighted(y, p, weights: np.ndarray) -> np.ndarray:
+    y, p = _as_arrays(y, p)
+    weights = np.atleast_2d(weights).astype(np.float64)
+    p = np.clip(p, 1e-15, 1 - 1e-15)
+    per_sample = -(y * np.log(p) + (1 - y) * np.log1p(-p))
+    return (weights * per_sample).sum(axis=1) / weights.sum(axis=1)
+
+
+def accuracy(y, p) -> float:
+    y, p = _as_arrays(y, p)
+    return float(skm.accuracy_score(y, (p >= THRESHOLD).astype(np.int64)))
+
+
+def accuracy_weighted(y, p, weights: np.ndarray) -> np.ndarray:
+    y, p = _as_arrays(y, p)
+    weights = np.atleast_2d(weights).astype(np.float64)
+    correct = ((p >= THRESHOLD).astype(np.int64) == y).astype(np.float64)
+    return (weights * correct).sum(axis=1) / weights.sum(axis=1)

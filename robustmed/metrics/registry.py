@@ -1,0 +1,61 @@
+"""Metric registry: every metric with its direction and its two evaluation forms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from robustmed.metrics import classification as cls
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A registered metric.
+
+    ``value(y, p)`` is the reported number; ``weighted(y, p, weights)`` returns one
+    value per row of a (replicates, n) weight matrix, for bootstrap intervals.
+    """
+
+    name: str
+    higher_is_better: bool
+    value: Callable[[np.ndarray, np.ndarray], float]
+    weighted: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+    description: str = ""
+    needs_both_classes: bool = False
+
+
+_METRICS: dict[str, Metric] = {}
+
+
+def register_metric(metric: Metric) -> Metric:
+    _METRICS[metric.name] = metric
+    return metric
+
+
+def get_metric(name: str) -> Metric:
+    if name not in _METRICS:
+        raise KeyError(f"Unknown metric {name!r}; registered metrics: {', '.join(sorted(_METRICS))}.")
+    return _METRICS[name]
+
+
+def metric_names() -> list[str]:
+    return sorted(_METRICS)
+
+
+for _metric in (
+    Metric("auroc", True, cls.auroc, cls.auroc_weighted, "area under the ROC curve", True),
+    Metric(
+        "balanced_accuracy",
+        True,
+        cls.balanced_accuracy,
+        cls.balanced_accuracy_weighted,
+        "mean per-class recall at threshold 0.5",
+    ),
+    Metric("accuracy", True, cls.accuracy, cls.accuracy_weighted, "accuracy at threshold 0.5"),
+    Metric("ece", False, cls.ece, cls.ece_weighted, "expected calibration error, 15 equal-width bins"),
+    Metric("brier", False, cls.brier, cls.brier_weighted, "Brier score summed over classes"),
+    Metric("nll", False, cls.nll, cls.nll_weighted, "negative log-likelihood"),
+):
+    register_metric(_metric)

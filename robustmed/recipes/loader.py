@@ -1,0 +1,66 @@
+"""Load a recipe from a path or a built-in name, with safe YAML and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from robustmed._resources import builtin_dir
+from robustmed.errors import RecipeError
+from robustmed.recipes.schema import Recipe
+
+
+def builtin_recipes() -> dict[str, Path]:
+    return {path.stem: path for path in sorted(builtin_dir("analyses").glob("*.yaml"))}
+
+
+def resolve_recipe_path(recipe: str | Path) -> Path:
+    """A path to an existing file, or the name of a built-in recipe in ``analyses/``."""
+    path = Path(recipe)
+    if path.is_file():
+        return path
+    builtin = builtin_recipes()
+    name = path.stem if path.suffix in (".yaml", ".yml") else str(recipe)
+    if name in builtin and (len(path.parts) == 1 or path.parent.name == "analyses"):
+        return builtin[name]
+    raise RecipeError(
+        f"Recipe {str(recipe)!r} is neither a file nor a built-in recipe; "
+        f"built-in recipes: {', '.join(builtin)}."
+    )
+
+
+def format_validation_error(error: ValidationError, source: str) -> str:
+    lines = [f"Invalid recipe {source}:"]
+    for item in error.errors():
+        location = ".".join(str(part) for part in item["loc"])
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown field; remove it or check its spelling"
+        elif item["type"] == "missing":
+            message = "required field is missing"
+        elif item["type"] == "literal_error" and "expected" in item.get("ctx", {}):
+            message = f"invalid value {item.get('input')!r}; allowed: {item['ctx']['expected']}"
+        elif message.startswith("Value error, "):
+            message = message.removeprefix("Value error, ")
+        lines.append(f"  {location or '<recipe>'}: {message}")
+    return "\n".join(lines)
+
+
+def parse_recipe(data: object, source: str = "<recipe>") -> Recipe:
+    if not isinstance(data, dict):
+        raise RecipeError(f"Invalid recipe {source}: the top level must be a mapping of fields.")
+    try:
+        return Recipe.model_validate(data)
+    except ValidationError as error:
+        raise RecipeError(format_validation_error(error, source)) from None
+
+
+def load_recipe(recipe: str | Path) -> Recipe:
+    path = resolve_recipe_path(recipe)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise RecipeError(f"Recipe {path} is not valid YAML: {error}") from None
+    return parse_recipe(data, str(path))
