@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import pandas as pd
 import torch
 
 from robustmed.data.datasets import load_dataset
@@ -15,11 +16,13 @@ from robustmed.engine.provenance import json_checksum, package_versions
 from robustmed.engine.runner import Runner
 from robustmed.engine.store import PredictionStore, atomic_write_text
 from robustmed.errors import RobustmedError
-from robustmed.evaluators import degradation
+from robustmed.evaluators.base import RunContext
+from robustmed.evaluators.registry import get_evaluator
 from robustmed.models.reference import load_reference_adapter, reference_checksum
 from robustmed.recipes.loader import load_recipe
 from robustmed.recipes.schema import Recipe
-from robustmed.render.report import render_report, write_table
+from robustmed.render.html import write_table
+from robustmed.render.report import render_report
 from robustmed.stats.bootstrap import resampling_weights
 
 logger = logging.getLogger(__name__)
@@ -106,35 +109,37 @@ def run_recipe(
     dataset = load_dataset(recipe.dataset.name)
     batch = dataset.split(recipe.dataset.split)
     adapter = load_reference_adapter(recipe.model.reference)
-
-    cells_by_analysis = {}
-    for spec in recipe.analyses:
-        if spec.kind == "degradation":
-            cells_by_analysis[spec.kind] = degradation.build_cells(spec, dataset.specs)
-    all_cells = [c for cells in cells_by_analysis.values() for c in cells]
-
     store = PredictionStore(root)
+    runner = Runner(adapter, batch, dataset.specs, store, device=recipe.device, batch_size=recipe.batch_size)
+    task = next(iter(dataset.tasks))
+    weights = resampling_weights(
+        recipe.bootstrap.n_resamples,
+        batch.targets[task].numpy(),
+        clusters=batch.patient_ids,
+        seed=recipe.bootstrap.seed,
+    )
+    context = RunContext(
+        recipe=recipe, dataset=dataset, batch=batch, adapter=adapter, runner=runner, store=store,
+        root=root, weights=weights, confidence=recipe.bootstrap.confidence,
+    )
+
+    analyses = [(get_evaluator(spec.kind), spec) for spec in recipe.analyses]
+    for evaluator, spec in analyses:
+        evaluator.validate(spec, context)
+    cells = {spec.kind: evaluator.cells(spec, context) for evaluator, spec in analyses}
+    all_cells = [cell for kind_cells in cells.values() for cell in kind_cells]
+
     manifest = _manifest(recipe, dataset, reference_checksum(recipe.model.reference), [c.cell_id for c in all_cells])
     _check_resume(store, manifest, resume)
     root.mkdir(parents=True, exist_ok=True)
     store.write_manifest(manifest)
-
-    runner = Runner(adapter, batch, dataset.specs, store, device=recipe.device, batch_size=recipe.batch_size)
     runner.run(all_cells, resume=True, progress=progress)
-    predictions = store.read([c.cell_id for c in all_cells])
 
-    task = next(iter(dataset.tasks))
-    strata = batch.targets[task].numpy()
-    weights = resampling_weights(
-        recipe.bootstrap.n_resamples, strata, clusters=batch.patient_ids, seed=recipe.bootstrap.seed
-    )
-    for spec in recipe.analyses:
-        if spec.kind == "degradation":
-            tables = degradation.evaluate(
-                spec, predictions, batch.sample_ids, weights, recipe.bootstrap.confidence, dataset.specs
-            )
-            for name, frame in tables.items():
-                write_table(root, name, frame)
+    for evaluator, spec in analyses:
+        kind_cells = [c.cell_id for c in cells[spec.kind]]
+        predictions = store.read(kind_cells) if kind_cells else pd.DataFrame()
+        for name, frame in evaluator.evaluate(spec, context, predictions).items():
+            write_table(root, name, frame)
 
     atomic_write_text(
         root / "run.json",

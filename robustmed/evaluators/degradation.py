@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
+from pydantic import Field, field_validator
 
 from robustmed.data.spec import ModalitySpec
 from robustmed.engine.runner import Cell, Perturbation
@@ -11,12 +14,42 @@ from robustmed.errors import RecipeError
 from robustmed.generators.registry import build_generator
 from robustmed.metrics.curves import normalised_auc, worst_drop
 from robustmed.metrics.registry import get_metric
-from robustmed.recipes.schema import DegradationAnalysis
+from robustmed.evaluators.base import Evaluator, RunContext
+from robustmed.recipes.base import STANDARD_LEVELS, StrictModel, check_generator_names, check_levels, check_metric_names
 from robustmed.stats.bootstrap import percentile_interval
 from robustmed.stats.intervals import INTERVAL_METHOD, estimate
 
 ANALYSIS = "degradation"
 CLEAN = "none"
+
+
+class DegradationAnalysis(StrictModel):
+    """Degradation curves: metrics at each severity level of each generator."""
+
+    kind: Literal["degradation"]
+    generators: list[str] = Field(min_length=1)
+    modalities: list[str] | None = Field(None, description="default: every modality a generator accepts")
+    levels: list[float] = Field(default_factory=lambda: list(STANDARD_LEVELS), min_length=2)
+    metrics: list[str] = Field(default_factory=lambda: ["auroc", "balanced_accuracy", "ece", "brier"])
+    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+
+    @field_validator("generators")
+    @classmethod
+    def _known_generators(cls, value: list[str]) -> list[str]:
+        return check_generator_names(value)
+
+    @field_validator("levels")
+    @classmethod
+    def _valid_levels(cls, value: list[float]) -> list[float]:
+        levels = check_levels(value)
+        if levels[0] != 0.0:
+            raise ValueError("levels must include 0 (the clean input) as the curve's reference")
+        return levels
+
+    @field_validator("metrics")
+    @classmethod
+    def _known_metrics(cls, value: list[str]) -> list[str]:
+        return check_metric_names(value)
 
 
 def resolve_targets(spec: DegradationAnalysis, specs: dict[str, ModalitySpec]) -> list[tuple[str, str]]:
@@ -164,3 +197,28 @@ def _summaries(metrics: pd.DataFrame, replicates: dict, confidence: float) -> pd
                 }
             )
     return pd.DataFrame(rows)
+
+
+class DegradationEvaluator(Evaluator):
+    kind = ANALYSIS
+    spec_class = DegradationAnalysis
+
+    def validate(self, spec: DegradationAnalysis, context: RunContext) -> None:
+        resolve_targets(spec, context.dataset.specs)
+
+    def cells(self, spec: DegradationAnalysis, context: RunContext) -> list[Cell]:
+        return build_cells(spec, context.dataset.specs)
+
+    def evaluate(self, spec: DegradationAnalysis, context: RunContext, predictions: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        return evaluate(
+            spec, predictions, context.batch.sample_ids, context.weights, context.confidence, context.dataset.specs
+        )
+
+    @staticmethod
+    def section(root, formats):
+        from robustmed.render.sections.degradation import degradation_section
+
+        return degradation_section(root, formats)
+
+
+EVALUATOR = DegradationEvaluator()

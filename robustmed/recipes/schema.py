@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from robustmed.generators.base import MAX_LEVEL
-
-STANDARD_LEVELS = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from robustmed.evaluators.registry import analysis_spec_classes
+from robustmed.recipes.base import StrictModel
 
 
 class DatasetRef(StrictModel):
@@ -52,56 +47,7 @@ class BootstrapSpec(StrictModel):
     seed: int = Field(0, ge=0)
 
 
-def _check_levels(levels: list[float]) -> list[float]:
-    for level in levels:
-        if not 0.0 <= level <= MAX_LEVEL:
-            raise ValueError(f"level {level!r} is out of range; allowed: numbers from 0 to {MAX_LEVEL:g}")
-    if len(set(levels)) != len(levels):
-        raise ValueError("levels must not repeat")
-    return sorted(levels)
-
-
-class DegradationAnalysis(StrictModel):
-    """Degradation curves: metrics at each severity level of each generator."""
-
-    kind: Literal["degradation"]
-    generators: list[str] = Field(min_length=1)
-    modalities: list[str] | None = Field(None, description="default: every modality a generator accepts")
-    levels: list[float] = Field(default_factory=lambda: list(STANDARD_LEVELS), min_length=2)
-    metrics: list[str] = Field(default_factory=lambda: ["auroc", "balanced_accuracy", "ece", "brier"])
-    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
-
-    @field_validator("generators")
-    @classmethod
-    def _known_generators(cls, value: list[str]) -> list[str]:
-        from robustmed.generators.registry import generator_names
-
-        known = generator_names()
-        for name in value:
-            if name not in known:
-                raise ValueError(f"unknown generator {name!r}; allowed: {', '.join(known)}")
-        return value
-
-    @field_validator("levels")
-    @classmethod
-    def _valid_levels(cls, value: list[float]) -> list[float]:
-        levels = _check_levels(value)
-        if levels[0] != 0.0:
-            raise ValueError("levels must include 0 (the clean input) as the curve's reference")
-        return levels
-
-    @field_validator("metrics")
-    @classmethod
-    def _known_metrics(cls, value: list[str]) -> list[str]:
-        from robustmed.metrics import metric_names
-
-        for name in value:
-            if name not in metric_names():
-                raise ValueError(f"unknown metric {name!r}; allowed: {', '.join(metric_names())}")
-        return value
-
-
-AnalysisSpec = Annotated[DegradationAnalysis, Field(discriminator="kind")]
+AnalysisSpec = Annotated[Union[tuple(analysis_spec_classes())], Field(discriminator="kind")]  # noqa: UP007
 
 
 class ReportSpec(StrictModel):

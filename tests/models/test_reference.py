@@ -51,7 +51,7 @@ def test_weights_only_rejects_pickled_code(tmp_path):
     path = tmp_path / "evil.pt"
     with path.open("wb") as handle:
         pickle.dump(_Payload(), handle)
-    with pytest.raises(RobustmedError, match="weights_only=True"):
+    with pytest.warns(UserWarning, match="pickle protocol"), pytest.raises(RobustmedError, match="weights_only=True"):
         load_checkpoint(path)
 
 

@@ -1,0 +1,30 @@
+"""Registry of analysis kinds. Add a module path here to make a new kind available in recipes."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import import_module
+
+from robustmed.evaluators.base import Evaluator
+
+EVALUATOR_MODULES = (
+    "robustmed.evaluators.degradation",
+)
+
+
+@cache
+def evaluators() -> dict[str, Evaluator]:
+    """Every registered evaluator by kind; each module defines ``EVALUATOR``."""
+    found = {}
+    for path in EVALUATOR_MODULES:
+        evaluator = import_module(path).EVALUATOR
+        found[evaluator.kind] = evaluator
+    return found
+
+
+def get_evaluator(kind: str) -> Evaluator:
+    return evaluators()[kind]
+
+
+def analysis_spec_classes() -> tuple[type, ...]:
+    return tuple(e.spec_class for e in evaluators().values())

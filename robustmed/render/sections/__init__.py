@@ -1,0 +1,1 @@
+"""Report sections, one module per analysis kind, built from stored tables only."""
