@@ -18,7 +18,7 @@ from robustmed.engine.store import PredictionStore, atomic_write_text
 from robustmed.errors import RobustmedError
 from robustmed.evaluators.base import RunContext
 from robustmed.evaluators.registry import get_evaluator
-from robustmed.models.reference import load_reference_adapter, reference_checksum
+from robustmed.models.registry import load_reference_adapter, reference_checksum
 from robustmed.recipes.loader import load_recipe
 from robustmed.recipes.schema import Recipe
 from robustmed.render.html import write_table

@@ -14,6 +14,6 @@ def ad_dataset():
 
 @pytest.fixture(scope="session")
 def ad_adapter():
-    from robustmed.models.reference import load_reference_adapter
+    from robustmed.models.registry import load_reference_adapter
 
     return load_reference_adapter("ad_late_fusion")

@@ -26,3 +26,6 @@ class ModalityAbsence(Generator):
 
     def apply(self, x, present, params, keys, spec):
         return x, present & ~params["absent"].to(present.device)
+
+
+GENERATORS = (ModalityAbsence,)

@@ -65,6 +65,12 @@ def build_generator(name: str, ladder: Ladder | None = None) -> Generator:
     return cls(ladder or standard_ladder(name))
 
 
+# Each module defines GENERATORS, a tuple of Generator classes; add a module here to register its family.
+GENERATOR_MODULES = (
+    "robustmed.generators.tabular",
+    "robustmed.generators.missing",
+)
+
 _BUILTIN_DONE = False
 
 
@@ -73,7 +79,8 @@ def _register_builtin() -> None:
     if _BUILTIN_DONE:
         return
     _BUILTIN_DONE = True
-    from robustmed.generators import missing, tabular
+    from importlib import import_module
 
-    for cls in (tabular.GaussianNoise, tabular.MultiplicativeNoise, tabular.MCARMissing, missing.ModalityAbsence):
-        register_generator(cls)
+    for path in GENERATOR_MODULES:
+        for cls in import_module(path).GENERATORS:
+            register_generator(cls)

@@ -82,3 +82,5 @@ class MCARMissing(Generator):
         u = uniform(keys, x.shape[1:], stream=0, device=x.device)
         drop = u < expand_like(params["p"], u)
         return torch.where(drop, torch.nan, x), present
+
+GENERATORS = (GaussianNoise, MultiplicativeNoise, MCARMissing)

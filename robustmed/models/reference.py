@@ -1,28 +1,21 @@
-"""Bundled reference models: deterministic training code and shipped weights.
+"""The ad_data late-fusion reference model: deterministic training code.
 
 Retrain and rewrite the shipped weights with::
 
-    python -m robustmed.models.reference ad_late_fusion
+    python -m robustmed.models.registry ad_late_fusion
 """
 
 from __future__ import annotations
 
-import argparse
-import io
-import json
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 
 import torch
 from torch import nn
 
 from robustmed.data.datasets import load_dataset
 from robustmed.models.adapter import LateFusionAdapter
-from robustmed.models.checkpoint import load_checkpoint, sha256_file
 from robustmed.models.late_fusion import LateFusionNet
-
-WEIGHTS_PACKAGE = "robustmed.models.weights"
+from robustmed.models.registry import ReferenceModel
 
 
 @dataclass(frozen=True)
@@ -35,9 +28,6 @@ class TrainingConfig:
     modality_dropout: float = 0.5
     hidden: int = 32
     embedding_dim: int = 16
-
-
-REFERENCE_MODELS = {"ad_late_fusion": TrainingConfig()}
 
 
 def train_late_fusion(config: TrainingConfig) -> LateFusionNet:
@@ -80,59 +70,31 @@ def train_late_fusion(config: TrainingConfig) -> LateFusionNet:
     return model.eval()
 
 
-def serialise(model: LateFusionNet) -> bytes:
-    buffer = io.BytesIO()
-    torch.save({"config": model.config, "state_dict": model.state_dict()}, buffer)
-    return buffer.getvalue()
+def checkpoint(model: LateFusionNet) -> dict:
+    return {"config": model.config, "state_dict": model.state_dict()}
 
 
-def _checksums() -> dict[str, str]:
-    return json.loads(resources.files(WEIGHTS_PACKAGE).joinpath("checksums.json").read_text())
-
-
-def weights_path(name: str) -> Path:
-    return Path(str(resources.files(WEIGHTS_PACKAGE).joinpath(f"{name}.pt")))
-
-
-def load_reference_model(name: str) -> LateFusionNet:
-    """Load the shipped weights of reference model ``name`` after checking their SHA-256."""
-    if name not in REFERENCE_MODELS:
-        raise KeyError(f"Unknown reference model {name!r}; available: {', '.join(REFERENCE_MODELS)}.")
-    checkpoint = load_checkpoint(weights_path(name), expected_sha256=_checksums()[name])
-    config = checkpoint["config"]
-    model = LateFusionNet(
-        config["input_dims"], config["task_outputs"], config["hidden"], config["embedding_dim"]
-    )
-    model.load_state_dict(checkpoint["state_dict"])
+def model_from_checkpoint(stored: dict) -> LateFusionNet:
+    config = stored["config"]
+    model = LateFusionNet(config["input_dims"], config["task_outputs"], config["hidden"], config["embedding_dim"])
+    model.load_state_dict(stored["state_dict"])
     return model.eval()
 
 
-def load_reference_adapter(name: str) -> LateFusionAdapter:
-    config = REFERENCE_MODELS.get(name)
-    if config is None:
-        raise KeyError(f"Unknown reference model {name!r}; available: {', '.join(REFERENCE_MODELS)}.")
-    model = load_reference_model(name)
-    dataset = load_dataset(config.dataset)
+def _adapter(stored: dict) -> LateFusionAdapter:
+    model = model_from_checkpoint(stored)
+    dataset = load_dataset(AD_CONFIG.dataset)
     return LateFusionAdapter(model, dataset.tasks, tuple(model.modalities))
 
 
-def reference_checksum(name: str) -> str:
-    return sha256_file(weights_path(name))
+AD_CONFIG = TrainingConfig()
 
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Retrain a bundled reference model and write its weights.")
-    parser.add_argument("name", choices=sorted(REFERENCE_MODELS))
-    args = parser.parse_args()
-    model = train_late_fusion(REFERENCE_MODELS[args.name])
-    path = weights_path(args.name)
-    path.write_bytes(serialise(model))
-    checksums_path = path.parent / "checksums.json"
-    checksums = json.loads(checksums_path.read_text()) if checksums_path.exists() else {}
-    checksums[args.name] = sha256_file(path)
-    checksums_path.write_text(json.dumps(checksums, indent=2, sort_keys=True) + "\n")
-    print(f"wrote {path} sha256={checksums[args.name]}")
-
-
-if __name__ == "__main__":
-    main()
+REFERENCE_MODELS = (
+    ReferenceModel(
+        name="ad_late_fusion",
+        dataset="ad_data",
+        description="late-fusion MLP over plasma proteins, CSF biomarkers and APOE genotype",
+        build=_adapter,
+        train=lambda: checkpoint(train_late_fusion(AD_CONFIG)),
+    ),
+)

@@ -34,10 +34,10 @@ class ModelRef(StrictModel):
     @field_validator("reference")
     @classmethod
     def _known_reference(cls, value: str) -> str:
-        from robustmed.models.reference import REFERENCE_MODELS
+        from robustmed.models.registry import reference_models
 
-        if value not in REFERENCE_MODELS:
-            raise ValueError(f"unknown reference model {value!r}; allowed: {', '.join(REFERENCE_MODELS)}")
+        if value not in reference_models():
+            raise ValueError(f"unknown reference model {value!r}; allowed: {', '.join(sorted(reference_models()))}")
         return value
 
 

@@ -6,27 +6,27 @@ from sklearn.metrics import roc_auc_score
 
 from robustmed.errors import RobustmedError
 from robustmed.models.checkpoint import load_checkpoint
-from robustmed.models.reference import (
-    REFERENCE_MODELS,
-    load_reference_model,
+from robustmed.models.reference import AD_CONFIG, model_from_checkpoint, train_late_fusion
+from robustmed.models.registry import (
+    load_reference_checkpoint,
+    recorded_checksums,
     reference_checksum,
-    train_late_fusion,
+    reference_models,
     weights_path,
 )
 
 
 def test_retraining_reproduces_shipped_weights():
-    shipped = load_reference_model("ad_late_fusion").state_dict()
-    retrained = train_late_fusion(REFERENCE_MODELS["ad_late_fusion"]).state_dict()
+    shipped = model_from_checkpoint(load_reference_checkpoint("ad_late_fusion")).state_dict()
+    retrained = train_late_fusion(AD_CONFIG).state_dict()
     assert shipped.keys() == retrained.keys()
     for name, value in shipped.items():
         torch.testing.assert_close(retrained[name], value, rtol=0, atol=1e-5, msg=name)
 
 
 def test_shipped_weights_match_checksum():
-    from robustmed.models.reference import _checksums
-
-    assert reference_checksum("ad_late_fusion") == _checksums()["ad_late_fusion"]
+    for name in reference_models():
+        assert reference_checksum(name) == recorded_checksums()[name], name
 
 
 def test_clean_test_auroc_documented(ad_dataset, ad_adapter):

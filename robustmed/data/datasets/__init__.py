@@ -32,10 +32,18 @@ def load_dataset(name: str) -> Dataset:
     return _CACHE[name]
 
 
-def _register_builtin() -> None:
-    from robustmed.data.datasets import ad_data
+# Each module defines NAME and load(); add a module here to register a dataset.
+DATASET_MODULES = (
+    "robustmed.data.datasets.ad_data",
+)
 
-    register_dataset(ad_data.NAME, ad_data.load)
+
+def _register_builtin() -> None:
+    from importlib import import_module
+
+    for path in DATASET_MODULES:
+        module = import_module(path)
+        register_dataset(module.NAME, module.load)
 
 
 _register_builtin()
