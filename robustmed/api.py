@@ -63,11 +63,11 @@ def _check_resume(store: PredictionStore, manifest: dict, resume: bool) -> None:
     previous = store.read_manifest()
     if previous is None:
         if store.folder.is_dir() and any(store.folder.iterdir()):
-            raise RobustmedError(f"{store.root} holds predictions but no manifest; choose a new --out folder.")
+            raise RobustmedError(f"{store.root} contains predictions but no manifest.json; choose a new --out folder.")
         return
     if not resume:
         raise RobustmedError(
-            f"Output folder {store.root} already holds results; pass --resume to continue that run "
+            f"Output folder {store.root} already contains results; pass --resume to continue that run "
             "or choose a new --out folder."
         )
     for key in ("recipe_sha256", "data", "model"):

@@ -76,7 +76,7 @@ def resolve_targets(spec: DegradationAnalysis, specs: dict[str, ModalitySpec]) -
 
 
 def build_cells(spec: DegradationAnalysis, specs: dict[str, ModalitySpec]) -> list[Cell]:
-    """One clean cell plus one cell per (generator, modality, level > 0, seed)."""
+    """Build one clean cell plus one cell per (generator, modality, level > 0, seed)."""
     cells = [Cell(ANALYSIS, {"generator": CLEAN, "modality": CLEAN, "level": 0.0, "seed": -1})]
     for generator_name, modality in resolve_targets(spec, specs):
         generator = build_generator(generator_name)

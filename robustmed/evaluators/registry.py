@@ -14,7 +14,10 @@ EVALUATOR_MODULES = (
 
 @cache
 def evaluators() -> dict[str, Evaluator]:
-    """Every registered evaluator by kind; each module defines ``EVALUATOR``."""
+    """Import the registered modules and return their evaluators by kind.
+
+    Each module in ``EVALUATOR_MODULES`` defines ``EVALUATOR``.
+    """
     found = {}
     for path in EVALUATOR_MODULES:
         evaluator = import_module(path).EVALUATOR

@@ -13,7 +13,7 @@ class ModalityAbsence(Generator):
     """Mark the modality missing for each sample with probability p.
 
     Values are left as they are; the ``present`` mask carries the absence and the
-    model adapter's missing-modality policy decides what the model sees.
+    model adapter's missing-modality policy decides what the model receives.
     """
 
     name = "modality_absence"

@@ -11,7 +11,7 @@ from robustmed.recipes.base import StrictModel
 
 
 class DatasetRef(StrictModel):
-    """Which bundled dataset to evaluate on, and which split."""
+    """Reference to a bundled dataset and the split to evaluate on."""
 
     name: str = Field(description="registered dataset name, see 'robustmed list datasets'")
     split: Literal["train", "test", "all"] = "test"
