@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from robustmed.metrics import calibration
 from robustmed.metrics import classification as cls
 
 
@@ -55,6 +56,13 @@ for _metric in (
     ),
     Metric("accuracy", True, cls.accuracy, cls.accuracy_weighted, "accuracy at threshold 0.5"),
     Metric("ece", False, cls.ece, cls.ece_weighted, "expected calibration error, 15 equal-width bins"),
+    Metric(
+        "ece_equal_mass",
+        False,
+        calibration.ece_equal_mass,
+        calibration.ece_equal_mass_weighted,
+        "expected calibration error, 15 equal-mass bins",
+    ),
     Metric("brier", False, cls.brier, cls.brier_weighted, "Brier score summed over classes"),
     Metric("nll", False, cls.nll, cls.nll_weighted, "negative log-likelihood"),
 ):
