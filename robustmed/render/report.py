@@ -1,12 +1,17 @@
 """Render stored results into figures, tables and one self-contained HTML report.
 
-Rendering reads only the output folder (manifest and tables), never a model, so
-``robustmed report DIR`` can rebuild everything from stored results.
+Rendering reads only the output folder (manifest, tables and stored predictions),
+never a model, so ``robustmed report DIR`` can rebuild everything from stored results.
+The steps are public so that reports over several runs reuse them:
+:func:`load_run` reads a folder, :func:`build_report` turns it into a
+:class:`ReportContent` (summary, sections, provenance), and :func:`render_html`
+fills the template.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -14,27 +19,65 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from robustmed.engine.store import atomic_write_text
 from robustmed.errors import RobustmedError
+from robustmed.render.html import FIGURES, FINDING_LABELS, Finding, ReportPart, Section
+from robustmed.render.pseudonym import KEY_FILE
+from robustmed.render.tables import export_section_tables
+
+REPORT = "report.html"
+DEFAULT_FORMATS = ["png", "pdf"]
+VECTOR_FORMATS = ("pdf", "svg")
 
 
-def _provenance(manifest: dict, run_info: dict) -> list[tuple[str, str]]:
-    return [
-        ("recipe", manifest["recipe"]["name"]),
-        ("dataset", f"{manifest['data']['name']} ({manifest['data']['split']} split)"),
-        ("data SHA-256", manifest["data"]["sha256"]),
-        ("model", manifest["model"]["name"]),
-        ("model SHA-256", manifest["model"]["sha256"]),
-        ("generator root seed", str(manifest["seeds"]["root"])),
-        ("bootstrap", f"{manifest['seeds']['bootstrap_resamples']} replicates, seed {manifest['seeds']['bootstrap']}"),
-        ("device", manifest["device"]),
-        ("time taken", f"{run_info['seconds']:.1f} s" if "seconds" in run_info else "not recorded"),
-        ("robustmed", manifest["versions"].get("robustmed", "")),
-    ]
+@dataclass
+class RunResults:
+    """What an output folder holds for rendering: its path, manifest and run record."""
+
+    root: Path
+    manifest: dict
+    run_info: dict
+
+    @property
+    def recipe(self) -> dict:
+        return self.manifest["recipe"]
+
+    @property
+    def formats(self) -> list[str]:
+        return list(self.recipe.get("report", {}).get("figure_formats", DEFAULT_FORMATS))
 
 
-def render_report(root: str | Path) -> Path:
-    """Render figures and ``report.html`` in ``root`` from its manifest and tables."""
-    from robustmed.evaluators.registry import evaluators
+@dataclass
+class SummaryItem:
+    """One row of the summary panel: a finding and the anchor of the section it comes from."""
 
+    label: str
+    text: str
+    anchor: str
+
+
+@dataclass
+class ReportContent:
+    """Everything the report template shows, built from stored results only."""
+
+    title: str
+    description: str
+    findings: list[SummaryItem]
+    headlines: list[tuple[str, str]]
+    sections: list[Section]
+    provenance: list[tuple[str, str]]
+    versions: list[tuple[str, str]]
+    recipe_yaml: str
+    confidence: float = 0.95
+    notes: list[str] = field(default_factory=list)
+
+
+def load_run(root: str | Path) -> RunResults:
+    """Read ``manifest.json`` and ``run.json`` of an output folder.
+
+    Raises
+    ------
+    RobustmedError
+        If the folder holds no manifest.
+    """
     root = Path(root)
     manifest_path = root / "manifest.json"
     if not manifest_path.is_file():
@@ -42,33 +85,148 @@ def render_report(root: str | Path) -> Path:
     manifest = json.loads(manifest_path.read_text())
     run_info_path = root / "run.json"
     run_info = json.loads(run_info_path.read_text()) if run_info_path.is_file() else {}
-    recipe = manifest["recipe"]
-    formats = recipe.get("report", {}).get("figure_formats", ["png", "pdf"])
+    return RunResults(root, manifest, run_info)
+
+
+def collect_parts(run: RunResults) -> tuple[list[ReportPart], list[str]]:
+    """Build the report part of every analysis in the recipe; also return notes on kinds not rendered.
+
+    Building a part also writes that section's figures and its summary tables (CSV,
+    Markdown, LaTeX) under the output folder.
+    """
+    # The recipe schema builds its analysis union from the evaluator registry while evaluator
+    # modules import recipe helpers, so the recipes package must load first.
+    import robustmed.recipes  # noqa: F401
+    from robustmed.evaluators.registry import evaluators
 
     registered = evaluators()
-    sections, summary = [], []
-    for analysis in recipe["analyses"]:
-        evaluator = registered.get(analysis["kind"])
-        part = evaluator.section(root, formats) if evaluator is not None else None
-        if part is not None:
-            sections.append(part.section)
-            summary.extend(part.headline)
-    if not sections:
-        raise RobustmedError(f"{root} holds no result tables to render; the run may not have finished.")
+    parts, notes = [], []
+    for analysis in run.recipe["analyses"]:
+        kind = analysis["kind"]
+        evaluator = registered.get(kind)
+        if evaluator is None:
+            notes.append(f"Analysis kind {kind!r} is not registered in this robustmed version; its tables were not rendered.")
+            continue
+        part = evaluator.section(run.root, run.formats)
+        if part is None:
+            notes.append(f"Analysis kind {kind!r} has no stored tables; the run may not have finished.")
+            continue
+        export_section_tables(run.root, part.section.anchor, part.section.tables)
+        parts.append(part)
+    return parts, notes
 
-    environment = Environment(
+
+def summarise(parts: list[ReportPart]) -> tuple[list[SummaryItem], list[tuple[str, str]]]:
+    """Merge the parts' findings and headline sentences into the summary panel.
+
+    Returns the findings (the labels of :data:`FINDING_LABELS` first, in that order,
+    then others in section order; per label the finding of highest priority) and the
+    remaining headline sentences with their section anchors.
+    """
+    chosen: dict[str, tuple[Finding, str]] = {}
+    headlines = []
+    for part in parts:
+        anchor = part.section.anchor
+        candidates = list(part.findings)
+        for sentence in part.headline:
+            label, _, rest = sentence.partition(":")
+            if label.strip() in FINDING_LABELS and rest.strip():
+                candidates.append(Finding(label.strip(), rest.strip()))
+            else:
+                headlines.append((sentence, anchor))
+        for finding in candidates:
+            current = chosen.get(finding.label)
+            if current is None or finding.priority > current[0].priority:
+                chosen[finding.label] = (finding, anchor)
+    order = [label for label in FINDING_LABELS if label in chosen]
+    order += [label for label in chosen if label not in FINDING_LABELS]
+    findings = [SummaryItem(label, chosen[label][0].text, chosen[label][1]) for label in order]
+    return findings, headlines
+
+
+def provenance(run: RunResults) -> list[tuple[str, str]]:
+    """Rows of the provenance block: recipe, data, model, seeds, device and time taken."""
+    manifest, run_info = run.manifest, run.run_info
+    seeds = manifest.get("seeds", {})
+    bootstrap = run.recipe.get("bootstrap", {})
+    rows = [
+        ("recipe", run.recipe.get("name", "")),
+        ("recipe SHA-256", manifest.get("recipe_sha256", "not recorded")),
+        ("dataset", f"{manifest['data']['name']} ({manifest['data']['split']} split)"),
+        ("data SHA-256", manifest["data"]["sha256"]),
+        ("model", manifest["model"]["name"]),
+        ("model SHA-256", manifest["model"]["sha256"]),
+        ("generator root seed", str(seeds.get("root", "not recorded"))),
+        (
+            "bootstrap",
+            f"{seeds.get('bootstrap_resamples', '?')} replicates, seed {seeds.get('bootstrap', '?')}, "
+            f"{bootstrap.get('confidence', 0.95):.0%} percentile intervals",
+        ),
+        ("cells", str(run_info.get("cells", len(manifest.get("cells", []))))),
+        ("device", manifest.get("device", "not recorded")),
+        ("time taken", f"{run_info['seconds']:.1f} s" if "seconds" in run_info else "not recorded"),
+        ("sample ids", f"HMAC-SHA256 pseudonyms keyed by {KEY_FILE} in the output folder (not in this report)"),
+    ]
+    return rows
+
+
+def build_report(run: RunResults) -> ReportContent:
+    """Build figures, summary tables and the report content of one run.
+
+    Raises
+    ------
+    RobustmedError
+        If no analysis of the recipe has stored tables.
+    """
+    parts, notes = collect_parts(run)
+    if not parts:
+        raise RobustmedError(f"{run.root} holds no result tables to render; the run may not have finished.")
+    findings, headlines = summarise(parts)
+    sections = [part.section for part in parts]
+    for section in sections:
+        _link_vector_files(run.root, section)
+    return ReportContent(
+        title=run.recipe.get("report", {}).get("title", "robustmed report"),
+        description=run.recipe.get("description", ""),
+        findings=findings,
+        headlines=headlines,
+        sections=sections,
+        provenance=provenance(run),
+        versions=sorted(run.manifest.get("versions", {}).items()),
+        recipe_yaml=yaml.safe_dump(run.recipe, sort_keys=False),
+        confidence=float(run.recipe.get("bootstrap", {}).get("confidence", 0.95)),
+        notes=notes,
+    )
+
+
+def _link_vector_files(root: Path, section: Section) -> None:
+    """Record, per figure, the vector files next to its PNG, for links beside the image."""
+    for figure in section.figures:
+        stem = figure.get("stem")
+        if not stem or "vectors" in figure:
+            continue
+        figure["vectors"] = [
+            f"{FIGURES}/{stem}.{fmt}" for fmt in VECTOR_FORMATS if (root / FIGURES / f"{stem}.{fmt}").is_file()
+        ]
+
+
+def template_environment() -> Environment:
+    """The Jinja2 environment of robustmed's templates; every value is HTML-escaped."""
+    return Environment(
         loader=PackageLoader("robustmed.render", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
-    html = environment.get_template("report.html.j2").render(
-        title=recipe.get("report", {}).get("title", "robustmed report"),
-        description=recipe.get("description", ""),
-        summary=summary,
-        sections=sections,
-        provenance=_provenance(manifest, run_info),
-        recipe_yaml=yaml.safe_dump(recipe, sort_keys=False),
-        versions=json.dumps(manifest["versions"], indent=2),
-    )
-    path = root / "report.html"
-    atomic_write_text(path, html)
+
+
+def render_html(content: ReportContent) -> str:
+    """Fill the report template with ``content``."""
+    return template_environment().get_template("report.html.j2").render(report=content)
+
+
+def render_report(root: str | Path) -> Path:
+    """Render figures, tables and ``report.html`` in ``root`` from its manifest and stored results."""
+    run = load_run(root)
+    content = build_report(run)
+    path = run.root / REPORT
+    atomic_write_text(path, render_html(content))
     return path
