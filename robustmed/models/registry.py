@@ -17,6 +17,7 @@ WEIGHTS_PACKAGE = "robustmed.models.weights"
 # Each module defines REFERENCE_MODELS, a tuple of ReferenceModel; add a module here to register them.
 REFERENCE_MODULES = (
     "robustmed.models.reference",
+    "robustmed.models.peptide",
 )
 
 

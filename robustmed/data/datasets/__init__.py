@@ -35,6 +35,10 @@ def load_dataset(name: str) -> Dataset:
 # Each module defines NAME and load(); add a module here to register a dataset.
 DATASET_MODULES = (
     "robustmed.data.datasets.ad_data",
+    "robustmed.data.datasets.peptides_amp_tm",
+    "robustmed.data.datasets.peptides_amp_uniprot",
+    "robustmed.data.datasets.peptides_acp_tm",
+    "robustmed.data.datasets.peptides_acp_random",
 )
 
 

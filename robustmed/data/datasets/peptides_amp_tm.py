@@ -1,0 +1,12 @@
+"""Antimicrobial vs transmembrane peptides, from modlAMP; see :mod:`robustmed.data.datasets.peptides`."""
+
+from __future__ import annotations
+
+from robustmed.data.datasets.base import Dataset
+from robustmed.data.datasets.peptides import load_peptides
+
+NAME = "peptides_amp_tm"
+
+
+def load() -> Dataset:
+    return load_peptides(NAME)

@@ -1,0 +1,12 @@
+"""Antimicrobial peptides vs UniProt background sequences, from modlAMP; see :mod:`robustmed.data.datasets.peptides`."""
+
+from __future__ import annotations
+
+from robustmed.data.datasets.base import Dataset
+from robustmed.data.datasets.peptides import load_peptides
+
+NAME = "peptides_amp_uniprot"
+
+
+def load() -> Dataset:
+    return load_peptides(NAME)
