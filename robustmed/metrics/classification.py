@@ -27,28 +27,92 @@ def auroc(y, p) -> float:
     return float(skm.roc_auc_score(y, p))
 
 
-def auroc_weighted(y, p, weights: np.ndarray) -> np.ndarray:
-    """AUROC for every replicate from one sort of the scores, ties counted one half.
+class SortedScores:
+    """Scores sorted once, with tied scores grouped, for AUROC of many replicates.
 
-    For each group of tied scores, the positives in it beat all lower-scored
-    negatives and tie with the negatives in the group, so a replicate's AUROC is
-    a weighted sum over groups of cumulative negative weights: O(n) per replicate.
+    Parameters
+    ----------
+    y : array of shape (n,)
+        Binary labels.
+    p : array of shape (n,)
+        Scores of the positive class.
+
+    Attributes
+    ----------
+    order : ndarray of shape (n,)
+        Stable ascending order of ``p``; weights passed to :meth:`auroc` follow it.
+    group : ndarray of shape (n,)
+        Tie group of every sorted position (0 for the lowest score).
+    n_groups : int
     """
+
+    def __init__(self, y, p) -> None:
+        y, p = _as_arrays(y, p)
+        self.order = np.argsort(p, kind="stable")
+        p_sorted = p[self.order]
+        self.positive = (y[self.order] == 1).astype(np.float64)
+        new_group = np.r_[True, np.diff(p_sorted) != 0] if len(p) else np.empty(0, bool)
+        self.starts = np.flatnonzero(new_group)
+        self.group = np.cumsum(new_group) - 1
+        self.n_groups = len(self.starts)
+        self.tied = self.n_groups < len(p)
+
+    def auroc(self, sorted_weights: np.ndarray) -> np.ndarray:
+        """AUROC of each row of ``sorted_weights`` (columns in :attr:`order`), ties counted one half.
+
+        Within a tie group, positives beat every lower-scored negative and tie
+        with the group's negatives, so the numerator is a weighted sum over groups
+        of cumulative negative weights: O(n) per replicate after the one sort.
+        """
+        weights = np.atleast_2d(sorted_weights).astype(np.float64, copy=False)
+        positive = weights * self.positive
+        negative = weights - positive
+        if self.tied:
+            positive = np.add.reduceat(positive, self.starts, axis=1)
+            negative = np.add.reduceat(negative, self.starts, axis=1)
+        below = np.cumsum(negative, axis=1)
+        below -= 0.5 * negative
+        numerator = np.einsum("ij,ij->i", positive, below)
+        denominator = positive.sum(axis=1) * negative.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(denominator > 0, numerator / denominator, np.nan)
+
+
+def auroc_weighted(y, p, weights: np.ndarray) -> np.ndarray:
+    """AUROC for every replicate (row of ``weights``) from one sort of the scores."""
+    scores = SortedScores(y, p)
+    return scores.auroc(np.atleast_2d(weights)[:, scores.order])
+
+
+def auprc(y, p) -> float:
+    """Area under the precision-recall curve as average precision (scikit-learn)."""
     y, p = _as_arrays(y, p)
-    weights = np.atleast_2d(weights).astype(np.float64)
-    order = np.argsort(p, kind="stable")
-    p_sorted, y_sorted = p[order], y[order]
-    w_sorted = weights[:, order]
-    starts = np.flatnonzero(np.r_[True, np.diff(p_sorted) != 0])
-    positive = w_sorted * (y_sorted == 1)
-    negative = w_sorted * (y_sorted == 0)
-    pos_group = np.add.reduceat(positive, starts, axis=1)
-    neg_group = np.add.reduceat(negative, starts, axis=1)
-    neg_below = np.cumsum(neg_group, axis=1) - neg_group
-    numerator = (pos_group * (neg_below + 0.5 * neg_group)).sum(axis=1)
-    denominator = pos_group.sum(axis=1) * neg_group.sum(axis=1)
+    if y.max(initial=0) == 0:
+        return float("nan")
+    return float(skm.average_precision_score(y, p))
+
+
+def auprc_weighted(y, p, weights: np.ndarray) -> np.ndarray:
+    """Average precision for every replicate, equal to scikit-learn's with ``sample_weight``.
+
+    AP = Σ_k (R_k − R_{k−1}) P_k over the distinct thresholds in descending
+    order, so with tie groups in descending order it is Σ_g tp_g / TP · TP_g / (TP_g + FP_g),
+    where TP_g and FP_g are cumulative weights down to group g.
+    """
+    scores = SortedScores(y, p)
+    weights = np.atleast_2d(weights).astype(np.float64)[:, scores.order[::-1]]
+    positive_sorted = scores.positive[::-1]
+    group_desc = (scores.n_groups - 1 - scores.group)[::-1]
+    starts = np.flatnonzero(np.r_[True, np.diff(group_desc) != 0]) if len(group_desc) else np.empty(0, int)
+    positive = np.add.reduceat(weights * positive_sorted, starts, axis=1)
+    total = np.add.reduceat(weights, starts, axis=1)
+    true_positive = np.cumsum(positive, axis=1)
+    predicted = np.cumsum(total, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(denominator > 0, numerator / denominator, np.nan)
+        precision = np.where(predicted > 0, true_positive / predicted, 0.0)
+        all_positive = true_positive[:, -1]
+        value = (positive * precision).sum(axis=1) / all_positive
+        return np.where(all_positive > 0, value, np.nan)
 
 
 def balanced_accuracy(y, p) -> float:

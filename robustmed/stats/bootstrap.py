@@ -3,27 +3,43 @@
 A replicate is a vector of how often each sample is drawn. Patients (clusters)
 are drawn with replacement within each class stratum, so every replicate keeps
 the class balance of the data and rare positives are never lost. Replicate r
-depends only on (seed, r): adding replicates never changes earlier ones.
+depends only on (seed, r): adding replicates, or generating them in chunks of
+any size, never changes a replicate.
+
+Two schemes are offered. ``multinomial`` is the classical bootstrap: each
+stratum of m clusters draws m clusters with replacement. ``poisson`` gives
+every cluster an independent Poisson(1) count, which approximates the
+multinomial counts for large strata (Hanley and MacGibbon 2006) but lets the
+stratum totals vary between replicates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
-from robustmed._validation import check_positive_int, check_range
+from robustmed._validation import check_in, check_positive_int, check_range
+
+Scheme = Literal["multinomial", "poisson"]
+IntervalMethod = Literal["percentile", "bca"]
+SCHEMES = ("multinomial", "poisson")
+INTERVAL_METHODS = ("percentile", "bca")
+# Weight chunks stay near this many entries (256 MiB of float64) whatever n is.
+CHUNK_ENTRIES = 2**25
 
 
 @dataclass(frozen=True)
 class BootstrapConfig:
-    """Bootstrap settings: replicate count, confidence level, interval method and seed."""
+    """Bootstrap settings: replicate count, confidence level, interval method, scheme and seed."""
 
     n_resamples: int = 1000
     confidence: float = 0.95
     method: str = "percentile"
     seed: int = 0
+    scheme: str = "multinomial"
 
     def __post_init__(self) -> None:
         check_positive_int(self.n_resamples, name="n_resamples", owner="BootstrapConfig")
@@ -31,8 +47,110 @@ class BootstrapConfig:
             self.confidence, name="confidence", owner="BootstrapConfig", low=0.0, high=1.0,
             low_inclusive=False, high_inclusive=False,
         )
-        if self.method not in ("percentile",):
-            raise ValueError(f"BootstrapConfig: method must be 'percentile'; got {self.method!r}.")
+        check_in(self.method, INTERVAL_METHODS, name="method", owner="BootstrapConfig")
+        check_in(self.scheme, SCHEMES, name="scheme", owner="BootstrapConfig")
+
+
+class Resampler:
+    """Replicate generator for one dataset layout (strata and clusters).
+
+    Parameters
+    ----------
+    strata : array of shape (n,)
+        Stratum of each sample (usually the class label). A cluster belongs to the
+        stratum of its first sample.
+    clusters : array of shape (n,), optional
+        Patient id of each sample; whole patients are drawn. Default: each sample
+        is its own cluster.
+    seed : int, default=0
+    scheme : {"multinomial", "poisson"}, default="multinomial"
+    """
+
+    def __init__(
+        self,
+        strata: Sequence | np.ndarray,
+        *,
+        clusters: Sequence | np.ndarray | None = None,
+        seed: int = 0,
+        scheme: Scheme = "multinomial",
+    ) -> None:
+        check_in(scheme, SCHEMES, name="scheme", owner="Resampler")
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+            raise ValueError(f"Resampler: seed must be a non-negative integer; got {seed!r}.")
+        strata = np.asarray(strata)
+        if strata.ndim != 1:
+            raise ValueError(f"Resampler: strata must be one-dimensional; got shape {strata.shape}.")
+        self.n = len(strata)
+        self.seed = int(seed)
+        self.scheme = scheme
+        if clusters is None:
+            self.clustered = False
+            self.cluster_index = np.arange(self.n)
+        else:
+            clusters = np.asarray(clusters)
+            if clusters.shape != strata.shape:
+                raise ValueError(
+                    f"Resampler: clusters must have the shape of strata {strata.shape}; got {clusters.shape}."
+                )
+            self.clustered = True
+            _, self.cluster_index = np.unique(clusters, return_inverse=True)
+        self.n_clusters = int(self.cluster_index.max()) + 1 if self.n else 0
+        # First sample of every cluster: the reversed assignment keeps the lowest index.
+        first = np.empty(self.n_clusters, dtype=np.int64)
+        first[self.cluster_index[::-1]] = np.arange(self.n)[::-1]
+        self.cluster_stratum = strata[first]
+        _, stratum_codes = np.unique(self.cluster_stratum, return_inverse=True)
+        self.stratum_members = [np.flatnonzero(stratum_codes == s) for s in range(stratum_codes.max(initial=-1) + 1)]
+
+    def generator(self, replicate: int) -> np.random.Generator:
+        """Random generator of one replicate, a function of (seed, replicate) only."""
+        return np.random.Generator(np.random.SFC64(np.random.SeedSequence([self.seed, int(replicate)])))
+
+    def draws(self, replicate: int) -> list[np.ndarray]:
+        """Cluster indices drawn in each stratum (multinomial scheme), in stratum order."""
+        rng = self.generator(replicate)
+        return [members[rng.integers(0, len(members), len(members))] for members in self.stratum_members]
+
+    def cluster_counts(self, replicate: int) -> np.ndarray:
+        """How often each cluster is drawn in one replicate, shape (n_clusters,)."""
+        if self.scheme == "poisson":
+            return self.generator(replicate).poisson(1.0, self.n_clusters).astype(np.float64)
+        drawn = np.concatenate(self.draws(replicate)) if self.stratum_members else np.empty(0, np.int64)
+        return np.bincount(drawn, minlength=self.n_clusters).astype(np.float64)
+
+    def weights(self, start: int, stop: int, order: np.ndarray | None = None) -> np.ndarray:
+        """Sample weights of replicates ``start`` to ``stop - 1``, shape (stop - start, n).
+
+        ``order`` permutes the columns (column j is sample ``order[j]``), which
+        costs nothing extra because it is folded into the cluster-to-sample map.
+        """
+        out = np.empty((stop - start, self.n))
+        if not self.clustered and self.scheme == "multinomial":
+            # Each cluster is one sample: count draws straight into output columns.
+            position = np.arange(self.n) if order is None else np.argsort(order)
+            targets = [position[members] for members in self.stratum_members]
+            for row, replicate in enumerate(range(start, stop)):
+                rng = self.generator(replicate)
+                drawn = [t[rng.integers(0, len(t), len(t))] for t in targets]
+                out[row] = np.bincount(np.concatenate(drawn), minlength=self.n) if drawn else 0.0
+            return out
+        expand = self.cluster_index if order is None else self.cluster_index[order]
+        for row, replicate in enumerate(range(start, stop)):
+            out[row] = self.cluster_counts(replicate)[expand]
+        return out
+
+    def chunk_size(self) -> int:
+        """Replicates per chunk, so a chunk of float64 weights stays near 256 MiB."""
+        return max(1, CHUNK_ENTRIES // max(self.n, 1))
+
+    def iter_weights(
+        self, n_resamples: int, *, chunk_size: int | None = None, order: np.ndarray | None = None
+    ) -> Iterator[np.ndarray]:
+        """Yield the weights of replicates 0 to n_resamples - 1 in chunks of rows."""
+        check_positive_int(n_resamples, name="n_resamples", owner="Resampler.iter_weights")
+        step = chunk_size or self.chunk_size()
+        for start in range(0, n_resamples, step):
+            yield self.weights(start, min(start + step, n_resamples), order)
 
 
 def resampling_weights(
@@ -41,6 +159,7 @@ def resampling_weights(
     *,
     clusters: Sequence | np.ndarray | None = None,
     seed: int = 0,
+    scheme: Scheme = "multinomial",
 ) -> np.ndarray:
     """Return a (n_resamples, n) matrix of draw counts, stratified and clustered.
 
@@ -53,28 +172,77 @@ def resampling_weights(
     clusters : array of shape (n,), optional
         Patient id of each sample; whole patients are drawn. Default: each sample
         is its own cluster.
-    seed : int
+    seed : int, default=0
+    scheme : {"multinomial", "poisson"}, default="multinomial"
+
+    Notes
+    -----
+    The whole matrix is held in memory (8 bytes per entry). For large n use
+    :class:`Resampler` and its ``iter_weights``, or :func:`bootstrap_replicates`,
+    which stream chunks of replicates.
     """
-    strata = np.asarray(strata)
-    n = len(strata)
+    check_positive_int(n_resamples, name="n_resamples", owner="resampling_weights")
+    return Resampler(strata, clusters=clusters, seed=seed, scheme=scheme).weights(0, n_resamples)
+
+
+def bootstrap_replicates(
+    statistic,
+    resampler: Resampler,
+    n_resamples: int,
+    *,
+    chunk_size: int | None = None,
+    order: np.ndarray | None = None,
+) -> np.ndarray:
+    """Evaluate ``statistic(weights) -> (chunk,)`` on every replicate, streaming chunks.
+
+    Memory stays at one chunk of weights whatever ``n_resamples`` is.
+    """
+    parts = [statistic(w) for w in resampler.iter_weights(n_resamples, chunk_size=chunk_size, order=order)]
+    return np.concatenate(parts, axis=0)
+
+
+def jackknife_values(
+    statistic,
+    n: int,
+    *,
+    clusters: Sequence | np.ndarray | None = None,
+    max_groups: int = 1000,
+    seed: int = 0,
+) -> np.ndarray:
+    """Leave-one-cluster-out values of ``statistic(weights) -> (chunk,)``.
+
+    Each cluster (patient; each sample when ``clusters`` is None) is deleted in
+    turn by giving its samples weight 0. With more than ``max_groups`` clusters,
+    clusters are dealt at random into ``max_groups`` groups and each group is
+    deleted in turn (the delete-a-group jackknife). A BCa acceleration computed
+    from group values estimates the same quantity, because a group's influence
+    is the sum of its members' influences and the 1/sqrt(n) scaling is kept.
+
+    Returns
+    -------
+    ndarray of shape (G,)
+        One value per deleted cluster or group.
+    """
     if clusters is None:
         cluster_index = np.arange(n)
     else:
         _, cluster_index = np.unique(np.asarray(clusters), return_inverse=True)
     n_clusters = int(cluster_index.max()) + 1 if n else 0
-    first = np.full(n_clusters, -1)
-    for i in range(n - 1, -1, -1):
-        first[cluster_index[i]] = i
-    cluster_stratum = strata[first]
-    groups = [np.flatnonzero(cluster_stratum == s) for s in np.unique(cluster_stratum)]
-
-    counts = np.zeros((n_resamples, n_clusters))
-    for r in range(n_resamples):
-        rng = np.random.Generator(np.random.Philox(key=[seed, r]))
-        for members in groups:
-            drawn = members[rng.integers(0, len(members), len(members))]
-            counts[r] += np.bincount(drawn, minlength=n_clusters)
-    return counts[:, cluster_index]
+    if n_clusters <= max_groups:
+        group_of_cluster = np.arange(n_clusters)
+        n_groups = n_clusters
+    else:
+        rng = np.random.Generator(np.random.SFC64(np.random.SeedSequence([seed, n_clusters])))
+        group_of_cluster = rng.permutation(n_clusters) % max_groups
+        n_groups = max_groups
+    group_of_sample = group_of_cluster[cluster_index]
+    step = max(1, CHUNK_ENTRIES // max(n, 1))
+    parts = []
+    for start in range(0, n_groups, step):
+        groups = np.arange(start, min(start + step, n_groups))
+        weights = (group_of_sample[None, :] != groups[:, None]).astype(np.float64)
+        parts.append(np.asarray(statistic(weights), dtype=np.float64))
+    return np.concatenate(parts, axis=0) if parts else np.empty(0)
 
 
 def percentile_interval(replicates: np.ndarray, confidence: float) -> tuple[float, float]:
@@ -84,4 +252,54 @@ def percentile_interval(replicates: np.ndarray, confidence: float) -> tuple[floa
         return float("nan"), float("nan")
     alpha = (1.0 - confidence) / 2.0
     low, high = np.quantile(finite, [alpha, 1.0 - alpha])
+    return float(low), float(high)
+
+
+def bca_interval(
+    replicates: np.ndarray, estimate: float, jackknife: np.ndarray, confidence: float
+) -> tuple[float, float]:
+    """Bias-corrected and accelerated (BCa) interval (Efron 1987).
+
+    Parameters
+    ----------
+    replicates : array of shape (R,)
+        Bootstrap values; non-finite values are dropped.
+    estimate : float
+        The statistic on the original data.
+    jackknife : array of shape (G,)
+        Leave-one-cluster-out values (see :func:`jackknife_values`).
+    confidence : float
+
+    Returns
+    -------
+    (low, high) : tuple of float
+        NaN when no replicate is finite. Falls back to the percentile interval
+        when the jackknife values are all equal (acceleration undefined, taken 0).
+
+    Notes
+    -----
+    The bias correction counts tied replicates one half, as
+    :func:`scipy.stats.bootstrap` does, so discrete statistics (accuracy on
+    small data) are not pushed to one side.
+    """
+    from scipy.special import ndtr, ndtri
+
+    finite = replicates[np.isfinite(replicates)]
+    if finite.size == 0 or not np.isfinite(estimate):
+        return float("nan"), float("nan")
+    below = (finite < estimate).sum() + (finite <= estimate).sum()
+    z0 = ndtri(below / (2.0 * finite.size))
+    jack = jackknife[np.isfinite(jackknife)]
+    deviation = jack.mean() - jack if jack.size else np.zeros(1)
+    spread = (deviation**2).sum()
+    acceleration = (deviation**3).sum() / (6.0 * spread**1.5) if spread > 0 else 0.0
+    alpha = (1.0 - confidence) / 2.0
+    levels = []
+    for z_alpha in (ndtri(alpha), ndtri(1.0 - alpha)):
+        shifted = z0 + z_alpha
+        levels.append(ndtr(z0 + shifted / (1.0 - acceleration * shifted)))
+    if not np.all(np.isfinite(levels)):
+        # z0 is infinite when every replicate lies on one side of the estimate.
+        return percentile_interval(finite, confidence)
+    low, high = np.quantile(finite, levels)
     return float(low), float(high)
