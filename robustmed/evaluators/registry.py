@@ -9,6 +9,8 @@ from robustmed.evaluators.base import Evaluator
 
 EVALUATOR_MODULES = (
     "robustmed.evaluators.degradation",
+    "robustmed.evaluators.ablation",
+    "robustmed.evaluators.fairness",
 )
 
 
