@@ -10,6 +10,7 @@ from robustmed.evaluators.base import Evaluator
 EVALUATOR_MODULES = (
     "robustmed.evaluators.degradation",
     "robustmed.evaluators.ablation",
+    "robustmed.evaluators.ablation",
     "robustmed.evaluators.fairness",
 )
 

@@ -1,0 +1,246 @@
+"""Predictions with modalities removed, under a missing-modality fill policy.
+
+:class:`SubsetPredictor` answers "what does the model predict when only these
+modalities are present for these samples, and the rest are filled by policy X".
+For adapters that expose ``encode``/``fuse`` it encodes every modality once and
+builds each request from the stored embeddings, so a sweep over all 2**M
+subsets and several policies costs one encoder pass plus one fusion pass per
+request. This relies on the encoders treating samples independently (true for
+models in eval mode without cross-sample layers); cached and uncached results
+then agree up to float rounding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from robustmed.data.batch import Batch
+from robustmed.errors import DataError, RobustmedError
+from robustmed.generators.random import sample_keys, uniform
+from robustmed.models.adapter import INPUT_FILL_POLICIES, ModelAdapter, fill_missing
+
+
+def marginal_donors(sample_ids: Sequence[str], available: np.ndarray, seed: int, modality: str) -> torch.Tensor:
+    """Pick, for every sample, another sample whose ``modality`` is present.
+
+    The choice uses counter-based randomness keyed on (seed, modality, sample
+    id), so it does not depend on batch size or order, only on the evaluation
+    set. A sample is its own donor only when no other sample has the modality.
+
+    Returns
+    -------
+    Tensor of shape (n,), int64
+        Donor positions into ``sample_ids``.
+    """
+    available = np.asarray(available, dtype=bool)
+    candidates = np.flatnonzero(available)
+    if candidates.size == 0:
+        raise DataError(f"Marginal resampling: no sample in the evaluation set has modality {modality!r}.")
+    keys = sample_keys(seed, f"marginal_donor@{modality}", sample_ids)
+    u = uniform(keys, (1,), stream=0, device="cpu", dtype=torch.float64)[:, 0].numpy()
+    rank_of = np.full(len(available), -1)
+    rank_of[candidates] = np.arange(candidates.size)
+    donors = np.empty(len(available), dtype=np.int64)
+    for i, rank in enumerate(rank_of):
+        pool = candidates.size - (rank >= 0)
+        if pool == 0:
+            donors[i] = i
+            continue
+        k = min(int(u[i] * pool), pool - 1)
+        if rank >= 0 and k >= rank:
+            k += 1  # skip the sample itself
+        donors[i] = candidates[k]
+    return torch.from_numpy(donors)
+
+
+@dataclass(frozen=True)
+class FillValues:
+    """Evaluation-set statistics the input fills need: feature means and marginal donors."""
+
+    means: dict[str, torch.Tensor]
+    donors: dict[str, torch.Tensor]
+
+
+def fill_values(batch: Batch, seed: int) -> FillValues:
+    """Feature means over present samples (NaN features ignored) and donors per modality."""
+    means, donors = {}, {}
+    for name, values in batch.modalities.items():
+        present = batch.present[name].cpu()
+        if isinstance(values, torch.Tensor):
+            kept = values.cpu()[present].double()
+            means[name] = torch.nanmean(kept, dim=0).to(values.dtype) if len(kept) else torch.zeros(values.shape[1:])
+        donors[name] = marginal_donors(batch.sample_ids, present.numpy(), seed, name)
+    return FillValues(means, donors)
+
+
+def _baseline(batch: Batch, tasks) -> dict[str, np.ndarray]:
+    """Uninformative predictions: the evaluation-set class frequencies (mean for regression)."""
+    outputs = {}
+    for task, spec in tasks.items():
+        y = batch.targets[task].cpu().numpy()
+        n = len(y)
+        if spec.type == "multiclass":
+            frequencies = np.bincount(y.astype(np.int64), minlength=len(spec.classes)) / n
+            outputs[task] = np.tile(frequencies, (n, 1))
+        elif spec.type == "multilabel":
+            outputs[task] = np.tile(y.mean(axis=0), (n, 1))
+        else:
+            outputs[task] = np.full(n, float(np.mean(y)))
+    return outputs
+
+
+class SubsetPredictor:
+    """Predict the evaluation set with chosen modalities absent, under one fill policy.
+
+    Parameters
+    ----------
+    adapter : ModelAdapter
+        Already on ``device``.
+    batch : Batch
+        The evaluation set (CPU).
+    device : str, default="cpu"
+    batch_size : int, default=256
+    seed : int, default=0
+        Root seed of marginal resampling.
+    use_cache : bool, default=True
+        Reuse per-modality embeddings when the adapter has ``encode``/``fuse``.
+    """
+
+    def __init__(
+        self,
+        adapter: ModelAdapter,
+        batch: Batch,
+        *,
+        device: str | torch.device = "cpu",
+        batch_size: int = 256,
+        seed: int = 0,
+        use_cache: bool = True,
+    ) -> None:
+        self.adapter = adapter
+        self.batch = batch
+        self.device = torch.device(device)
+        self.batch_size = batch_size
+        self.fills = fill_values(batch, seed)
+        self.cached = use_cache and adapter.supports_fusion_cache
+        self._embeddings: dict[str, torch.Tensor] | None = None
+        self._fill_embeddings: dict[tuple[str, str], torch.Tensor] = {}
+
+    def predict(self, keep: Mapping[str, torch.Tensor | np.ndarray | bool], policy: str) -> dict[str, np.ndarray]:
+        """Probabilities per task when modality ``m`` is kept only where ``keep[m]`` is True.
+
+        Parameters
+        ----------
+        keep : mapping of modality name to bool or bool array of shape (n,)
+            Modalities not listed are kept. A sample whose modality is already
+            missing in the data stays missing.
+        policy : str
+            A policy the adapter supports (see ``ModelAdapter.missing_policy_support``).
+
+        Returns
+        -------
+        dict of task name to ndarray, shape (n,) or (n, K), float64
+        """
+        reason = self.adapter.missing_policy_support(policy)
+        if reason is not None:
+            raise RobustmedError(f"Missing-modality policy {policy!r} is not available for this model: {reason}.")
+        present = {}
+        for name in self.adapter.modalities:
+            flag = torch.as_tensor(keep.get(name, True), dtype=torch.bool)
+            present[name] = self.batch.present[name] & flag.expand(len(self.batch))
+        if policy == "drop":
+            return self._predict_drop(present)
+        if self.cached:
+            return self._predict_cached(present, policy)
+        return self._predict_forward(present, policy)
+
+    def _collect(self, parts: list[dict[str, torch.Tensor]]) -> dict[str, np.ndarray]:
+        return {
+            task: torch.cat([part[task].detach().cpu() for part in parts]).double().numpy()
+            for task in self.adapter.tasks
+        }
+
+    def _predict_forward(self, present: dict[str, torch.Tensor], policy: str) -> dict[str, np.ndarray]:
+        masked = Batch(
+            modalities=self.batch.modalities, present=present, sample_ids=self.batch.sample_ids,
+            patient_ids=self.batch.patient_ids, metadata=self.batch.metadata, targets=self.batch.targets,
+        )
+        if policy in INPUT_FILL_POLICIES:
+            masked = fill_missing(
+                masked, policy, means=self.fills.means, donors=self.fills.donors,
+                donor_values=self.batch.modalities,
+            )
+        parts = [self.adapter.predict(chunk.to(self.device)) for chunk in masked.iter_batches(self.batch_size)]
+        return self._collect(parts)
+
+    def clean_embeddings(self) -> dict[str, torch.Tensor]:
+        """Per-modality embeddings of the whole evaluation set, encoded once."""
+        if self._embeddings is None:
+            chunks = list(self.batch.iter_batches(self.batch_size))
+            self._embeddings = {
+                name: torch.cat([self.adapter.encode(name, c.modalities[name].to(self.device)) for c in chunks])
+                for name in self.adapter.modalities
+            }
+        return self._embeddings
+
+    def _fill_embedding(self, name: str, policy: str) -> torch.Tensor:
+        """Embedding of the zero or mean input, shape (1, E): one row serves every sample."""
+        if (name, policy) not in self._fill_embeddings:
+            values = self.batch.modalities[name]
+            if not isinstance(values, torch.Tensor):
+                raise RobustmedError(f"The {policy} fill needs a tensor modality; {name!r} is text.")
+            row = torch.zeros_like(values[:1]) if policy == "zero" else self.fills.means[name].to(values.dtype)[None]
+            self._fill_embeddings[(name, policy)] = self.adapter.encode(name, row.to(self.device))
+        return self._fill_embeddings[(name, policy)]
+
+    def _predict_cached(self, present: dict[str, torch.Tensor], policy: str) -> dict[str, np.ndarray]:
+        clean = self.clean_embeddings()
+        embeddings, fused_present = {}, {}
+        for name in self.adapter.modalities:
+            mask = present[name].to(self.device)
+            if policy in INPUT_FILL_POLICIES:
+                if policy == "marginal":
+                    replacement = clean[name][self.fills.donors[name].to(self.device)]
+                else:
+                    replacement = self._fill_embedding(name, policy)
+                embeddings[name] = torch.where(mask[:, None], clean[name], replacement)
+                fused_present[name] = torch.ones_like(mask)
+            else:
+                embeddings[name] = clean[name]
+                fused_present[name] = mask
+        parts = []
+        for start in range(0, len(self.batch), self.batch_size):
+            rows = slice(start, start + self.batch_size)
+            parts.append(
+                self.adapter.fuse(
+                    {n: e[rows] for n, e in embeddings.items()}, {n: m[rows] for n, m in fused_present.items()}
+                )
+            )
+        return self._collect(parts)
+
+    def _predict_drop(self, present: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
+        """Run each present-pattern group with its absent modalities left out.
+
+        NOTE: drop always runs full forward passes; it does not use the embedding cache.
+        """
+        names = list(self.adapter.modalities)
+        matrix = torch.stack([present[n].cpu() for n in names], dim=1)
+        patterns, groups = torch.unique(matrix, dim=0, return_inverse=True)
+        baseline = _baseline(self.batch, self.adapter.tasks)
+        outputs = {task: np.array(values, dtype=np.float64, copy=True) for task, values in baseline.items()}
+        for g, pattern in enumerate(patterns):
+            rows = torch.nonzero(groups == g).flatten()
+            dropped = tuple(n for n, kept in zip(names, pattern.tolist(), strict=True) if not kept)
+            if len(dropped) == len(names):
+                continue  # no modality left: keep the uninformative baseline
+            subset = self.batch.select(rows)
+            parts = [
+                self.adapter.predict_without(chunk.to(self.device), dropped)
+                for chunk in subset.iter_batches(self.batch_size)
+            ]
+            for task, values in self._collect(parts).items():
+                outputs[task][rows.numpy()] = values
+        return outputs

@@ -1,0 +1,209 @@
+"""Tidy tables of the modality ablation: subset values, Shapley attribution, novel combinations.
+
+Every statistic is computed on the point values and on each bootstrap
+replicate of the same resampled patients, so intervals of different subsets,
+and of quantities derived from several subsets, are coherent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from robustmed.metrics.registry import get_metric
+from robustmed.metrics.shapley import (
+    MAX_EXACT_PLAYERS,
+    inter_shap,
+    interaction_matrix,
+    members,
+    permutation_shapley,
+    shape_cross_modal,
+    shapley_values,
+)
+from robustmed.stats.bootstrap import percentile_interval
+from robustmed.stats.intervals import INTERVAL_METHOD, MetricEstimate, estimate
+
+TRUE_CLASS_PROBABILITY = "true_class_probability"
+# Float32 models give the same input slightly different outputs depending on the row's
+# position in a batched kernel (seen: 1 ulp between rows of an all-filled subset). Scores
+# whose logits differ by less than this many float32 epsilons (relative) count as ties.
+TIE_EPSILONS = 16
+
+
+def merge_float32_ties(p: np.ndarray) -> np.ndarray:
+    """Give probabilities that differ only by float32 rounding one common value.
+
+    Without this, AUROC ranks rows with identical inputs (a constant fill, a
+    genotype with few values) by rounding noise. Neighbours in sorted order are
+    merged while their logits differ by at most ``TIE_EPSILONS`` float32
+    epsilons times max(1, |logit|); each group takes its smallest value.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    if p.size < 2:
+        return p
+    order = np.argsort(p, kind="stable")
+    ordered = p[order]
+    clipped = np.clip(ordered, 1e-300, 1.0 - 1e-16)
+    logit = np.log(clipped) - np.log1p(-clipped)
+    tolerance = TIE_EPSILONS * np.finfo(np.float32).eps * np.maximum(1.0, np.abs(logit[1:]))
+    starts = np.r_[True, np.diff(logit) > tolerance]
+    group_first = ordered[np.flatnonzero(starts)][np.cumsum(starts) - 1]
+    merged = np.empty_like(p)
+    merged[order] = group_first
+    return merged
+
+
+def value_higher_is_better(metric: str) -> bool:
+    return True if metric == TRUE_CLASS_PROBABILITY else get_metric(metric).higher_is_better
+
+
+def value_estimate(metric: str, y: np.ndarray, p: np.ndarray, weights: np.ndarray, confidence: float) -> MetricEstimate:
+    """A registered metric, or the mean predicted probability of the true class, with replicates."""
+    if metric != TRUE_CLASS_PROBABILITY:
+        return estimate(metric, y, p, weights, confidence)
+    if len(y) == 0:
+        empty = np.full(len(weights), np.nan)
+        return MetricEstimate(metric, float("nan"), empty, float("nan"), float("nan"), "no samples")
+    q = np.where(np.asarray(y) == 1, p, 1.0 - np.asarray(p, dtype=np.float64))
+    replicates = (weights @ q) / weights.sum(axis=1)
+    low, high = percentile_interval(replicates, confidence)
+    return MetricEstimate(metric, float(q.mean()), replicates, low, high)
+
+
+def subset_label(mask: int, names: list[str]) -> str:
+    chosen = [names[i] for i in members(mask, len(names))]
+    return "+".join(chosen) if chosen else "none"
+
+
+@dataclass(frozen=True)
+class Game:
+    """Subset values of one (task, policy, metric): point values and replicates by bitmask."""
+
+    names: list[str]
+    values: dict[int, MetricEstimate]
+    permutations: np.ndarray | None  # None: exact over all 2**M subsets
+
+    @property
+    def exact(self) -> bool:
+        return self.permutations is None
+
+    def point(self) -> dict[int, float]:
+        return {mask: e.value for mask, e in self.values.items()}
+
+    def array(self) -> tuple[np.ndarray, np.ndarray]:
+        """Exact games only: point values (2**M,) and replicates (R, 2**M)."""
+        size = 2 ** len(self.names)
+        point = np.array([self.values[m].value for m in range(size)])
+        replicates = np.stack([self.values[m].replicates for m in range(size)], axis=1)
+        return point, replicates
+
+
+def _row(value: float, replicates: np.ndarray, confidence: float, **labels) -> dict:
+    low, high = percentile_interval(np.asarray(replicates, dtype=np.float64), confidence)
+    reason = "" if np.isfinite(value) else "undefined for these subset values"
+    return {**labels, "value": float(value), "ci_low": low, "ci_high": high, "interval_method": INTERVAL_METHOD, "reason": reason}
+
+
+def attribution_rows(game: Game, confidence: float, labels: dict) -> tuple[list[dict], list[dict], list[dict]]:
+    """Shapley, interaction and summary rows of one game."""
+    names, m = game.names, len(game.names)
+    full, empty = 2**m - 1, 0
+    shapley, interactions, summary = [], [], []
+    if game.exact:
+        point, reps = game.array()
+        phi, phi_reps = shapley_values(point, m), shapley_values(reps, m)
+        matrix, matrix_reps = interaction_matrix(point, m), interaction_matrix(reps, m)
+        standard_error = np.full(m, np.nan)
+        estimator = "exact"
+        for i in range(m):
+            for j in range(m):
+                interactions.append(
+                    _row(
+                        matrix[i, j], matrix_reps[:, i, j], confidence, **labels,
+                        modality_a=names[i], modality_b=names[j],
+                        effect="main effect" if i == j else "interaction",
+                    )
+                )
+        summary.append(_row(inter_shap(matrix), inter_shap(matrix_reps), confidence, **labels, measure="inter_shap"))
+    else:
+        point_values = {mask: e.value for mask, e in game.values.items()}
+        replicate_values = {mask: e.replicates for mask, e in game.values.items()}
+        phi, standard_error = permutation_shapley(point_values, game.permutations)
+        phi_reps, _ = permutation_shapley(replicate_values, game.permutations)
+        estimator = f"permutation sampling ({len(game.permutations)} orders)"
+        summary.append(
+            {**labels, "measure": "inter_shap", "value": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+             "interval_method": INTERVAL_METHOD,
+             "reason": f"interaction indices are computed exactly only for at most {MAX_EXACT_PLAYERS} modalities"}
+        )
+    for i in range(m):
+        row = _row(phi[i], phi_reps[:, i], confidence, **labels, modality=names[i])
+        row.update(estimator=estimator, mc_standard_error=float(standard_error[i]))
+        shapley.append(row)
+
+    needed = [empty, *[1 << i for i in range(m)], full]
+    point = np.array([game.values[k].value for k in needed])
+    reps = np.stack([game.values[k].replicates for k in needed], axis=1)
+    if game.exact:
+        shape, shape_reps = shape_cross_modal(game.array()[0], m), shape_cross_modal(game.array()[1], m)
+    else:
+        # The same term from the empty, singleton and full coalitions only.
+        shape = point[-1] - point[0] - (point[1:-1] - point[0]).sum()
+        shape_reps = reps[:, -1] - reps[:, 0] - (reps[:, 1:-1] - reps[:, :1]).sum(axis=1)
+    summary.append(_row(shape, shape_reps, confidence, **labels, measure="shape_cross_modal"))
+    summary.append(_row(point[0], reps[:, 0], confidence, **labels, measure="v_empty"))
+    summary.append(_row(point[-1], reps[:, -1], confidence, **labels, measure="v_full"))
+    summary.append(_row(phi.sum(), phi_reps.sum(axis=1), confidence, **labels, measure="shapley_sum"))
+    return shapley, interactions, summary
+
+
+def novel_rows(game: Game, metric: str, confidence: float, labels: dict) -> list[dict]:
+    """Every non-empty subset against the full model and the best single modality.
+
+    ``difference`` is oriented so that positive means the subset is better
+    (for lower-is-better metrics it is reference minus subset). The best single
+    modality is chosen on the point values and kept fixed in every replicate.
+    """
+    names, m = game.names, len(game.names)
+    sign = 1.0 if value_higher_is_better(metric) else -1.0
+    full = 2**m - 1
+    singles = [1 << i for i in range(m) if (1 << i) in game.values]
+    finite = [s for s in singles if np.isfinite(game.values[s].value)]
+    best_single = max(finite, key=lambda s: sign * game.values[s].value) if finite else None
+    references = [("full model", full)]
+    if best_single is not None:
+        references.append(("best single modality", best_single))
+    rows = []
+    for reference, ref_mask in references:
+        ref = game.values[ref_mask]
+        for mask, subset in sorted(game.values.items()):
+            if mask in (0, ref_mask):
+                continue
+            difference = sign * (subset.value - ref.value)
+            replicates = sign * (subset.replicates - ref.replicates)
+            low, high = percentile_interval(replicates, confidence)
+            rows.append(
+                {
+                    **labels,
+                    "subset": subset_label(mask, names),
+                    "size": mask.bit_count(),
+                    "reference": reference,
+                    "reference_subset": subset_label(ref_mask, names),
+                    "value": subset.value,
+                    "reference_value": ref.value,
+                    "difference": difference,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "interval_method": "paired " + INTERVAL_METHOD,
+                    "beats_reference": bool(difference > 0),
+                    "interval_excludes_zero": bool(low > 0 or high < 0),
+                    "reason": "" if np.isfinite(difference) else "undefined for these subset values",
+                }
+            )
+    return rows
+
+
+def frame_or_empty(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)

@@ -1,0 +1,120 @@
+"""Report section for the modality ablation, built from its stored tables only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from robustmed.render.figures.ablation import (
+    VALUE_LABELS,
+    interaction_heatmaps,
+    missing_fraction_curves,
+    shapley_bars,
+    subset_heatmap,
+)
+from robustmed.render.html import FIGURES, ReportPart, Section, Table, figure_entry, format_interval, read_table
+
+TABLE_NAMES = (
+    "ablation_policies", "ablation_subsets", "ablation_shapley", "ablation_interactions",
+    "ablation_summary", "ablation_novel", "ablation_missing",
+)
+
+
+def _png(paths: list[Path]) -> Path:
+    return next(p for p in paths if p.suffix == ".png")
+
+
+def ablation_section(root: Path, formats: list[str]) -> ReportPart | None:
+    tables = {name: read_table(root, name) for name in TABLE_NAMES}
+    if any(frame is None for frame in tables.values()):
+        return None
+    policies, subsets, shapley = tables["ablation_policies"], tables["ablation_subsets"], tables["ablation_shapley"]
+    summary, novel, missing = tables["ablation_summary"], tables["ablation_novel"], tables["ablation_missing"]
+    formats = sorted(set(formats) | {"png"})
+    section = Section("ablation", "Modality ablation")
+    section.paragraphs.append(
+        "The model is evaluated on every subset of its modalities; an absent modality is fed by a fill "
+        "policy. v(S) is the metric when only the modalities in S are present. Shapley values split "
+        "v(all) − v(none) among the modalities; interaction indices show pairs that help (positive) or "
+        "substitute for each other (negative). Intervals are 95% bootstrap intervals over patients, with "
+        "the same resampled patients for every subset."
+    )
+    unsupported = policies[~policies["supported"]]
+    for _, row in unsupported.iterrows():
+        section.paragraphs.append(f"Policy {row['policy']} is not supported by this model: {row['reason']}.")
+
+    metrics = list(dict.fromkeys(subsets["metric"]))
+    primary = "auroc" if "auroc" in metrics else metrics[0]
+    label = VALUE_LABELS.get(primary, primary)
+    folder = root / FIGURES
+    section.figures.append(
+        figure_entry(_png(subset_heatmap(subsets, primary, folder / f"ablation_subsets_{primary}", formats)),
+                     f"{label} of every modality subset under each fill policy, with 95% intervals.")
+    )
+    for metric in metrics:
+        paths = shapley_bars(shapley, metric, folder / f"ablation_shapley_{metric}", formats)
+        section.figures.append(
+            figure_entry(_png(paths), f"Shapley values of {VALUE_LABELS.get(metric, metric)} per modality and policy.")
+        )
+    interactions = tables["ablation_interactions"]
+    if not interactions.empty:
+        paths = interaction_heatmaps(interactions, primary, folder / f"ablation_interactions_{primary}", formats)
+        section.figures.append(
+            figure_entry(_png(paths), f"Shapley interaction matrix of {label}: main effects on the diagonal.")
+        )
+    if not missing.empty:
+        paths = missing_fraction_curves(missing, primary, folder / f"ablation_missing_{primary}", formats)
+        policy = missing["policy"].iloc[0]
+        section.figures.append(
+            figure_entry(_png(paths), f"{label} when one modality is missing for a fraction of samples ({policy} fill).")
+        )
+    section.tables.append(_shapley_table(shapley, summary))
+    section.tables.append(_novel_table(novel))
+    return ReportPart(section, _headline(shapley, summary, primary))
+
+
+def _shapley_table(shapley: pd.DataFrame, summary: pd.DataFrame) -> Table:
+    rows = []
+    for (policy, metric), part in shapley.dropna(subset=["value"]).groupby(["policy", "metric"], sort=False):
+        measures = summary[(summary["policy"] == policy) & (summary["metric"] == metric)].set_index("measure")
+        cells = [policy, metric]
+        cells += [f"{r['modality']}: {format_interval(r['value'], r['ci_low'], r['ci_high'])}" for _, r in part.iterrows()]
+        for measure in ("inter_shap", "shape_cross_modal"):
+            m = measures.loc[measure]
+            cells.append(format_interval(m["value"], m["ci_low"], m["ci_high"]))
+        rows.append(cells)
+    width = max((len(r) for r in rows), default=4)
+    modality_columns = [f"Shapley {k + 1}" for k in range(width - 4)]
+    return Table("Shapley values, InterSHAP and SHAPE cross-modal term", ["policy", "metric", *modality_columns, "InterSHAP", "SHAPE cross-modal"], rows, text_columns=2)
+
+
+def _novel_table(novel: pd.DataFrame) -> Table:
+    beating = novel[novel["beats_reference"]] if not novel.empty else novel
+    rows = [
+        [r["policy"], r["metric"], r["subset"], f"{r['reference']} ({r['reference_subset']})",
+         format_interval(r["difference"], r["ci_low"], r["ci_high"]),
+         "yes" if r["interval_excludes_zero"] else "no"]
+        for _, r in beating.iterrows()
+    ]
+    columns = ["policy", "metric", "subset", "reference", "improvement [95% CI]", "interval excludes 0"]
+    return Table("Subsets that beat the full model or the best single modality", columns, rows, text_columns=4)
+
+
+def _headline(shapley: pd.DataFrame, summary: pd.DataFrame, primary: str) -> list[str]:
+    part = shapley[(shapley["metric"] == primary) & shapley["value"].notna()]
+    if part.empty:
+        return []
+    policy = part["policy"].iloc[0]
+    part = part[part["policy"] == policy]
+    top = part.sort_values("value", ascending=False).iloc[0]
+    label = VALUE_LABELS.get(primary, primary)
+    items = [
+        f"Most important modality: {top['modality']}, Shapley value of {label} "
+        f"{format_interval(top['value'], top['ci_low'], top['ci_high'])} ({policy} fill, n = {top['n']})."
+    ]
+    inter = summary[(summary["metric"] == primary) & (summary["policy"] == policy) & (summary["measure"] == "inter_shap")]
+    if not inter.empty and pd.notna(inter["value"].iloc[0]):
+        r = inter.iloc[0]
+        items.append(f"InterSHAP (share of attribution in modality interactions): {format_interval(r['value'], r['ci_low'], r['ci_high'])}.")
+    return items
