@@ -39,6 +39,13 @@ DATASET_MODULES = (
     "robustmed.data.datasets.peptides_amp_uniprot",
     "robustmed.data.datasets.peptides_acp_tm",
     "robustmed.data.datasets.peptides_acp_random",
+    "robustmed.data.datasets.ischemic_stroke",
+    "robustmed.data.datasets.breast_cancer",
+    "robustmed.data.datasets.cxr_reports",
+    "robustmed.data.datasets.bacterial_cds",
+    "robustmed.data.datasets.ecg_heart_rate",
+    "robustmed.data.datasets.imaging_patches",
+    "robustmed.data.datasets.mni152_tissue",
 )
 
 
