@@ -112,9 +112,10 @@ class Runner:
 
     def _embeddings(self, chunks: list[Batch]) -> list[dict[str, torch.Tensor]]:
         if self._clean_embeddings is None:
+            # Batch.to moves tensors and leaves text and sequence modalities (lists of str) as they are.
+            on_device = [c.to(self.device) for c in chunks]
             self._clean_embeddings = [
-                {n: self.adapter.encode(n, c.modalities[n].to(self.device)) for n in self.adapter.modalities}
-                for c in chunks
+                {n: self.adapter.encode(n, c.modalities[n]) for n in self.adapter.modalities} for c in on_device
             ]
         return self._clean_embeddings
 
