@@ -69,6 +69,13 @@ def build_generator(name: str, ladder: Ladder | None = None) -> Generator:
 GENERATOR_MODULES = (
     "robustmed.generators.tabular",
     "robustmed.generators.missing",
+    "robustmed.generators.image_noise",
+    "robustmed.generators.image_blur",
+    "robustmed.generators.image_intensity",
+    "robustmed.generators.image_compression",
+    "robustmed.generators.image_artifacts",
+    "robustmed.generators.volume",
+    "robustmed.generators.video",
 )
 
 _BUILTIN_DONE = False
