@@ -28,8 +28,8 @@ def marginal_donors(sample_ids: Sequence[str], available: np.ndarray, seed: int,
     """Pick, for every sample, another sample whose ``modality`` is present.
 
     The choice uses counter-based randomness keyed on (seed, modality, sample
-    id), so it does not depend on batch size or order, only on the evaluation
-    set. A sample is its own donor only when no other sample has the modality.
+    id) and candidates are taken in sample-id order, so the donor depends only on
+    the set of evaluation samples, not on batch size or row order. A sample is its own donor only when no other sample has the modality.
 
     Returns
     -------
@@ -38,6 +38,8 @@ def marginal_donors(sample_ids: Sequence[str], available: np.ndarray, seed: int,
     """
     available = np.asarray(available, dtype=bool)
     candidates = np.flatnonzero(available)
+    # Candidates in sample-id order, so a donor does not depend on the set's row order.
+    candidates = candidates[np.argsort(np.asarray(sample_ids, dtype=object)[candidates].astype(str), kind="stable")]
     if candidates.size == 0:
         raise DataError(f"Marginal resampling: no sample in the evaluation set has modality {modality!r}.")
     keys = sample_keys(seed, f"marginal_donor@{modality}", sample_ids)
