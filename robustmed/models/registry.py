@@ -18,6 +18,7 @@ WEIGHTS_PACKAGE = "robustmed.models.weights"
 REFERENCE_MODULES = (
     "robustmed.models.reference",
     "robustmed.models.peptide",
+    "robustmed.models.lung_reference",
 )
 
 

@@ -46,6 +46,7 @@ DATASET_MODULES = (
     "robustmed.data.datasets.ecg_heart_rate",
     "robustmed.data.datasets.imaging_patches",
     "robustmed.data.datasets.mni152_tissue",
+    "robustmed.data.datasets.ncctg_lung",
 )
 
 
