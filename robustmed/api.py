@@ -117,6 +117,7 @@ def run_recipe(
         batch.targets[task].numpy(),
         clusters=batch.patient_ids,
         seed=recipe.bootstrap.seed,
+        scheme=recipe.bootstrap.scheme,
     )
     context = RunContext(
         recipe=recipe, dataset=dataset, batch=batch, adapter=adapter, runner=runner, store=store,

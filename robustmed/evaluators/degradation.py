@@ -16,8 +16,7 @@ from robustmed.metrics.curves import normalised_auc, worst_drop
 from robustmed.metrics.registry import get_metric
 from robustmed.evaluators.base import Evaluator, RunContext
 from robustmed.recipes.base import STANDARD_LEVELS, StrictModel, check_generator_names, check_levels, check_metric_names
-from robustmed.stats.bootstrap import percentile_interval
-from robustmed.stats.intervals import INTERVAL_METHOD, estimate
+from robustmed.stats.intervals import estimate, interval, interval_method_label
 
 ANALYSIS = "degradation"
 CLEAN = "none"
@@ -100,11 +99,16 @@ def evaluate(
     weights: np.ndarray,
     confidence: float,
     specs: dict[str, ModalitySpec],
+    *,
+    method: str = "percentile",
+    clusters: np.ndarray | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Compute the tidy ``degradation_metrics`` and ``degradation_summary`` tables.
 
     ``weights`` is the (replicates, n) bootstrap matrix over ``sample_order``; the
     same replicates serve every cell, so intervals of different levels are paired.
+    ``method`` is the interval method ("percentile" or "bca"); ``clusters`` holds
+    the patient id of each sample in ``sample_order`` for the BCa jackknife.
     """
     order = {sid: i for i, sid in enumerate(sample_order)}
     frame = predictions[predictions["analysis"] == ANALYSIS]
@@ -131,7 +135,7 @@ def evaluate(
                     y = cell["y_true"].to_numpy()
                     p = cell["prob"].to_numpy()
                     for metric_name in spec.metrics:
-                        result = estimate(metric_name, y, p, weights, confidence)
+                        result = estimate(metric_name, y, p, weights, confidence, method=method, clusters=clusters)
                         replicate_store[(task, generator_name, modality, seed, metric_name, level)] = result
                         rows.append(
                             {
@@ -147,7 +151,7 @@ def evaluate(
                                 "value": result.value,
                                 "ci_low": result.low,
                                 "ci_high": result.high,
-                                "interval_method": INTERVAL_METHOD,
+                                "interval_method": interval_method_label(method),
                                 "n": len(y),
                                 "n_patients": cell["patient_id"].nunique(),
                                 "higher_is_better": get_metric(metric_name).higher_is_better,
@@ -155,10 +159,11 @@ def evaluate(
                             }
                         )
     metrics = pd.DataFrame(rows)
-    return {"degradation_metrics": metrics, "degradation_summary": _summaries(metrics, replicate_store, confidence)}
+    summary = _summaries(metrics, replicate_store, confidence, method)
+    return {"degradation_metrics": metrics, "degradation_summary": summary}
 
 
-def _summaries(metrics: pd.DataFrame, replicates: dict, confidence: float) -> pd.DataFrame:
+def _summaries(metrics: pd.DataFrame, replicates: dict, confidence: float, method: str = "percentile") -> pd.DataFrame:
     """Reference-free curve summaries with intervals from the paired replicates."""
     rows = []
     keys = ["task", "generator", "modality", "seed", "metric"]
@@ -179,8 +184,18 @@ def _summaries(metrics: pd.DataFrame, replicates: dict, confidence: float) -> pd
 
         point = summary(values)
         replicate_values = [summary(r) for r in reps]
+        jackknives = [replicates[(*key, level)].jackknife for level in levels]
+        # A level without jackknife values (a degenerate cell whose metric is NaN) has a NaN summary anyway.
+        curve_method = method if all(j is not None for j in jackknives) else "percentile"
+        jackknife_values = None
+        if curve_method == "bca":
+            jackknife_values = [summary(j) for j in np.vstack(jackknives).T]  # one row per deleted patient group
         for measure, value in point.items():
-            low, high = percentile_interval(np.array([r[measure] for r in replicate_values]), confidence)
+            jackknife = None if jackknife_values is None else np.array([j[measure] for j in jackknife_values])
+            low, high = interval(
+                np.array([r[measure] for r in replicate_values]), confidence,
+                method=curve_method, estimate=value, jackknife=jackknife,
+            )
             rows.append(
                 {
                     **dict(zip(keys, key, strict=True)),
@@ -188,6 +203,7 @@ def _summaries(metrics: pd.DataFrame, replicates: dict, confidence: float) -> pd
                     "value": value,
                     "ci_low": low,
                     "ci_high": high,
+                    "interval_method": interval_method_label(curve_method),
                     "clean_value": values[0],
                     "worst_level": levels[last],
                     "worst_level_value": values[last],
@@ -210,8 +226,11 @@ class DegradationEvaluator(Evaluator):
         return build_cells(spec, context.dataset.specs)
 
     def evaluate(self, spec: DegradationAnalysis, context: RunContext, predictions: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        bootstrap = getattr(context.recipe, "bootstrap", None)
         return evaluate(
-            spec, predictions, context.batch.sample_ids, context.weights, context.confidence, context.dataset.specs
+            spec, predictions, context.batch.sample_ids, context.weights, context.confidence, context.dataset.specs,
+            method=getattr(bootstrap, "method", "percentile"),
+            clusters=np.asarray(context.batch.patient_ids),
         )
 
     @staticmethod

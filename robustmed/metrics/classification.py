@@ -195,3 +195,58 @@ def accuracy_weighted(y, p, weights: np.ndarray) -> np.ndarray:
     weights = np.atleast_2d(weights).astype(np.float64)
     correct = ((p >= THRESHOLD).astype(np.int64) == y).astype(np.float64)
     return (weights * correct).sum(axis=1) / weights.sum(axis=1)
+
+
+def _roc_points_weighted(y, p, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """TPR and FPR of every replicate at every distinct threshold, highest threshold first.
+
+    Column 0 is the point (0, 0) that scikit-learn's ``roc_curve`` adds for an
+    infinite threshold; column g + 1 predicts positive for the g + 1 highest tie groups.
+    """
+    scores = SortedScores(y, p)
+    weights = np.atleast_2d(weights).astype(np.float64)[:, scores.order[::-1]]
+    positive_sorted = scores.positive[::-1]
+    group_desc = (scores.n_groups - 1 - scores.group)[::-1]
+    starts = np.flatnonzero(np.r_[True, np.diff(group_desc) != 0]) if len(group_desc) else np.empty(0, int)
+    positive = np.cumsum(np.add.reduceat(weights * positive_sorted, starts, axis=1), axis=1)
+    negative = np.cumsum(np.add.reduceat(weights * (1.0 - positive_sorted), starts, axis=1), axis=1)
+    zeros = np.zeros((len(weights), 1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tpr = np.hstack([zeros, positive / positive[:, -1:]])
+        fpr = np.hstack([zeros, negative / negative[:, -1:]])
+    return tpr, fpr
+
+
+def sensitivity_at_specificity_weighted(y, p, weights: np.ndarray, specificity: float = 0.9) -> np.ndarray:
+    """Highest sensitivity on the ROC curve whose specificity is at least ``specificity``, per replicate."""
+    tpr, fpr = _roc_points_weighted(y, p, weights)
+    # Rounding slack so that a specificity of exactly the target counts as reached.
+    allowed = fpr <= 1.0 - specificity + 1e-12
+    return np.where(np.isfinite(tpr[:, -1]) & np.isfinite(fpr[:, -1]), np.where(allowed, tpr, 0.0).max(axis=1), np.nan)
+
+
+def specificity_at_sensitivity_weighted(y, p, weights: np.ndarray, sensitivity: float = 0.9) -> np.ndarray:
+    """Highest specificity on the ROC curve whose sensitivity is at least ``sensitivity``, per replicate."""
+    tpr, fpr = _roc_points_weighted(y, p, weights)
+    reached = tpr >= sensitivity - 1e-12
+    return np.where(
+        np.isfinite(tpr[:, -1]) & np.isfinite(fpr[:, -1]), np.where(reached, 1.0 - fpr, 0.0).max(axis=1), np.nan
+    )
+
+
+def sensitivity_at_specificity(y, p, specificity: float = 0.9) -> float:
+    """Highest sensitivity whose specificity is at least ``specificity``, from scikit-learn's ``roc_curve``."""
+    y, p = _as_arrays(y, p)
+    if y.min() == y.max():
+        return float("nan")
+    fpr, tpr, _ = skm.roc_curve(y, p, drop_intermediate=False)
+    return float(tpr[fpr <= 1.0 - specificity + 1e-12].max())
+
+
+def specificity_at_sensitivity(y, p, sensitivity: float = 0.9) -> float:
+    """Highest specificity whose sensitivity is at least ``sensitivity``, from scikit-learn's ``roc_curve``."""
+    y, p = _as_arrays(y, p)
+    if y.min() == y.max():
+        return float("nan")
+    fpr, tpr, _ = skm.roc_curve(y, p, drop_intermediate=False)
+    return float((1.0 - fpr[tpr >= sensitivity - 1e-12]).max())

@@ -65,5 +65,29 @@ for _metric in (
     ),
     Metric("brier", False, cls.brier, cls.brier_weighted, "Brier score summed over classes"),
     Metric("nll", False, cls.nll, cls.nll_weighted, "negative log-likelihood"),
+    Metric(
+        "auprc",
+        True,
+        cls.auprc,
+        cls.auprc_weighted,
+        "area under the precision-recall curve (average precision)",
+        True,
+    ),
+    Metric(
+        "sensitivity_at_90_specificity",
+        True,
+        cls.sensitivity_at_specificity,
+        cls.sensitivity_at_specificity_weighted,
+        "highest sensitivity on the ROC curve with specificity at least 0.9",
+        True,
+    ),
+    Metric(
+        "specificity_at_90_sensitivity",
+        True,
+        cls.specificity_at_sensitivity,
+        cls.specificity_at_sensitivity_weighted,
+        "highest specificity on the ROC curve with sensitivity at least 0.9",
+        True,
+    ),
 ):
     register_metric(_metric)

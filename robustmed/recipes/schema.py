@@ -45,6 +45,12 @@ class BootstrapSpec(StrictModel):
     n_resamples: int = Field(1000, ge=10, le=1_000_000)
     confidence: float = Field(0.95, gt=0.0, lt=1.0)
     seed: int = Field(0, ge=0)
+    method: Literal["percentile", "bca"] = Field(
+        "percentile", description="interval method: percentile, or BCa with a jackknife over patients"
+    )
+    scheme: Literal["multinomial", "poisson"] = Field(
+        "multinomial", description="replicate weights: multinomial draw counts, or Poisson(1) weights"
+    )
 
 
 AnalysisSpec = Annotated[Union[tuple(analysis_spec_classes())], Field(discriminator="kind")]  # noqa: UP007
