@@ -66,7 +66,7 @@ def build_groups(
     """
     patients = np.asarray(patients)
     groups = []
-    for subgroup in sorted(pd.unique(labels)):
+    for subgroup in sorted(str(label) for label in pd.unique(labels)):
         index = np.flatnonzero(labels == subgroup)
         n = len(index)
         eligible = n >= min_group_size

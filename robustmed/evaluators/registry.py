@@ -10,8 +10,9 @@ from robustmed.evaluators.base import Evaluator
 EVALUATOR_MODULES = (
     "robustmed.evaluators.degradation",
     "robustmed.evaluators.ablation",
-    "robustmed.evaluators.ablation",
     "robustmed.evaluators.fairness",
+    "robustmed.evaluators.shift",
+    "robustmed.evaluators.transfer",
 )
 
 
