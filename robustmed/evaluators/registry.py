@@ -12,7 +12,6 @@ EVALUATOR_MODULES = (
     "robustmed.evaluators.ablation",
     "robustmed.evaluators.fairness",
     "robustmed.evaluators.shift",
-    "robustmed.evaluators.transfer",
 )
 
 
