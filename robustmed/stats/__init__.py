@@ -1,5 +1,28 @@
-"""Bootstrap intervals (stratified, clustered) and related statistics."""
+"""Bootstrap intervals (stratified, clustered), DeLong's method and multiple-testing control."""
 
-from robustmed.stats.bootstrap import BootstrapConfig, percentile_interval, resampling_weights
+from robustmed.stats.bootstrap import (
+    BootstrapConfig,
+    Resampler,
+    bca_interval,
+    bootstrap_replicates,
+    jackknife_values,
+    percentile_interval,
+    resampling_weights,
+)
+from robustmed.stats.delong import delong_covariance, delong_interval, delong_test
+from robustmed.stats.testing import adjust_p_values, summarize_seeds
 
-__all__ = ["BootstrapConfig", "percentile_interval", "resampling_weights"]
+__all__ = [
+    "BootstrapConfig",
+    "Resampler",
+    "adjust_p_values",
+    "bca_interval",
+    "bootstrap_replicates",
+    "delong_covariance",
+    "delong_interval",
+    "delong_test",
+    "jackknife_values",
+    "percentile_interval",
+    "resampling_weights",
+    "summarize_seeds",
+]

@@ -295,9 +295,10 @@ def bca_interval(
     acceleration = (deviation**3).sum() / (6.0 * spread**1.5) if spread > 0 else 0.0
     alpha = (1.0 - confidence) / 2.0
     levels = []
-    for z_alpha in (ndtri(alpha), ndtri(1.0 - alpha)):
-        shifted = z0 + z_alpha
-        levels.append(ndtr(z0 + shifted / (1.0 - acceleration * shifted)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for z_alpha in (ndtri(alpha), ndtri(1.0 - alpha)):
+            shifted = z0 + z_alpha
+            levels.append(ndtr(z0 + shifted / (1.0 - acceleration * shifted)))
     if not np.all(np.isfinite(levels)):
         # z0 is infinite when every replicate lies on one side of the estimate.
         return percentile_interval(finite, confidence)

@@ -86,3 +86,39 @@ def test_directions():
 def test_unknown_metric_message():
     with pytest.raises(KeyError, match="registered metrics"):
         get_metric("f2")
+
+
+def test_auprc_weighted_matches_sklearn(scores, weights):
+    y, p = scores
+    expected = [skm.average_precision_score(y, p, sample_weight=w) for w in weights]
+    np.testing.assert_allclose(cls.auprc_weighted(y, p, weights), expected, atol=1e-12)
+    assert cls.auprc(y, p) == skm.average_precision_score(y, p)
+
+
+def _sensitivity_at_specificity(y, p, w, target):
+    fpr, tpr, _ = skm.roc_curve(y, p, sample_weight=w, drop_intermediate=False)
+    return tpr[fpr <= 1 - target + 1e-12].max()
+
+
+def test_sensitivity_at_specificity_matches_roc_curve(scores, weights):
+    y, p = scores
+    expected = [_sensitivity_at_specificity(y, p, w, 0.9) for w in weights]
+    np.testing.assert_allclose(cls.sensitivity_at_specificity_weighted(y, p, weights), expected, atol=1e-12)
+    assert cls.sensitivity_at_specificity(y, p) == pytest.approx(_sensitivity_at_specificity(y, p, None, 0.9))
+
+
+def test_specificity_at_sensitivity_hand_computed():
+    y = np.array([0, 0, 0, 1, 1, 1, 0, 1])
+    p = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8])
+    # Sensitivity ≥ 0.75 first at threshold 0.5 (3 of 4 positives), where 3 of 4 negatives lie below.
+    assert cls.specificity_at_sensitivity(y, p, 0.75) == pytest.approx(0.75)
+    assert cls.specificity_at_sensitivity_weighted(y, p, np.ones((1, 8)), 0.75)[0] == pytest.approx(0.75)
+
+
+def test_single_class_replicate_is_nan():
+    y = np.array([0, 0, 1, 1])
+    p = np.array([0.1, 0.4, 0.35, 0.8])
+    weights = np.array([[1.0, 1.0, 0.0, 0.0]])
+    assert np.isnan(cls.auroc_weighted(y, p, weights)[0])
+    assert np.isnan(cls.auprc_weighted(y, p, weights)[0])
+    assert np.isnan(cls.sensitivity_at_specificity_weighted(y, p, weights)[0])

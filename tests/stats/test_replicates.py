@@ -1,0 +1,78 @@
+import numpy as np
+import pytest
+
+from robustmed.metrics.classification import auroc_weighted, balanced_accuracy_weighted
+from robustmed.stats import Resampler, resampling_weights
+from robustmed.stats.replicates import metric_replicates, paired_difference
+
+
+@pytest.fixture(scope="module")
+def tied_scores():
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 300)
+    p = np.round(rng.normal(size=300) + y, 1)  # many ties
+    return y, p
+
+
+@pytest.mark.parametrize("layout", ["class", "class_by_site", "clustered", "poisson"])
+def test_auroc_paths_match_weight_matrix(tied_scores, layout):
+    y, p = tied_scores
+    site = np.arange(300) % 3
+    strata = y * 3 + site if layout == "class_by_site" else y
+    clusters = np.arange(300) // 2 if layout == "clustered" else None
+    scheme = "poisson" if layout == "poisson" else "multinomial"
+    resampler = Resampler(strata, clusters=clusters, seed=7, scheme=scheme)
+    fast = metric_replicates("auroc", y, p, resampler, 15)
+    weights = resampling_weights(15, strata, clusters=clusters, seed=7, scheme=scheme)
+    np.testing.assert_allclose(fast, auroc_weighted(y, p, weights), rtol=0, atol=1e-13)
+
+
+def test_other_metric_uses_weighted_form(tied_scores):
+    y, p = tied_scores
+    values = metric_replicates("balanced_accuracy", y, p, Resampler(y, seed=1), 9, chunk_size=2)
+    expected = balanced_accuracy_weighted(y, p, resampling_weights(9, y, seed=1))
+    np.testing.assert_allclose(values, expected, atol=1e-15)
+
+
+def test_length_mismatch_message(tied_scores):
+    y, p = tied_scores
+    with pytest.raises(ValueError, match="resampler has 10"):
+        metric_replicates("auroc", y, p, Resampler(np.zeros(10)), 3)
+
+
+def test_paired_difference_uses_same_weights(tied_scores):
+    y, p = tied_scores
+    rng = np.random.default_rng(0)
+    p_b = p + rng.normal(scale=0.8, size=len(p))
+    resampler = Resampler(y, seed=3)
+    result = paired_difference("auroc", y, p, p_b, resampler, 200)
+    weights = resampling_weights(200, y, seed=3)
+    expected = auroc_weighted(y, p, weights) - auroc_weighted(y, p_b, weights)
+    np.testing.assert_allclose(result.replicates, expected, atol=1e-13)
+    assert result.low < result.difference < result.high
+    assert result.difference == pytest.approx(result.value_a - result.value_b)
+
+
+def test_paired_difference_narrower_than_unpaired(tied_scores):
+    y, p = tied_scores
+    p_b = p + 0.05 * np.random.default_rng(1).normal(size=len(p))
+    resampler = Resampler(y, seed=3)
+    paired = paired_difference("auroc", y, p, p_b, resampler, 300)
+    # Unpaired: model b evaluated on a different replicate stream.
+    a = metric_replicates("auroc", y, p, resampler, 300)
+    b = metric_replicates("auroc", y, p_b, Resampler(y, seed=99), 300)
+    assert np.std(paired.replicates) < 0.5 * np.std(a - b)
+
+
+def test_paired_difference_identical_models(tied_scores):
+    y, p = tied_scores
+    result = paired_difference("auroc", y, p, p, Resampler(y, seed=0), 50, method="bca")
+    assert result.difference == 0
+    np.testing.assert_array_equal(result.replicates, 0.0)
+    assert result.p_value == 1.0
+
+
+def test_paired_difference_rejects_unknown_method(tied_scores):
+    y, p = tied_scores
+    with pytest.raises(ValueError, match="method must be one of"):
+        paired_difference("auroc", y, p, p, Resampler(y), 10, method="normal")
