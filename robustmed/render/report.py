@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from robustmed.engine.store import atomic_write_text
 from robustmed.errors import RobustmedError
+from robustmed.render.findings import table_findings
 from robustmed.render.html import FIGURES, FINDING_LABELS, Finding, ReportPart, Section
 from robustmed.render.pseudonym import KEY_FILE
 from robustmed.render.tables import export_section_tables
@@ -116,14 +117,24 @@ def collect_parts(run: RunResults) -> tuple[list[ReportPart], list[str]]:
     return parts, notes
 
 
-def summarise(parts: list[ReportPart]) -> tuple[list[SummaryItem], list[tuple[str, str]]]:
+def summarise(
+    parts: list[ReportPart], extra: list[tuple[Finding, str]] = ()
+) -> tuple[list[SummaryItem], list[tuple[str, str]]]:
     """Merge the parts' findings and headline sentences into the summary panel.
 
-    Returns the findings (the labels of :data:`FINDING_LABELS` first, in that order,
-    then others in section order; per label the finding of highest priority) and the
-    remaining headline sentences with their section anchors.
+    ``extra`` adds (finding, section anchor) pairs, such as those that
+    :func:`robustmed.render.findings.table_findings` reads from stored tables; a
+    pair whose anchor no part has is ignored. Returns the findings (the labels of
+    :data:`FINDING_LABELS` first, in that order, then others in section order; per
+    label the finding of highest priority) and the remaining headline sentences
+    with their section anchors.
     """
     chosen: dict[str, tuple[Finding, str]] = {}
+    anchors = {part.section.anchor for part in parts}
+    for finding, anchor in extra:
+        current = chosen.get(finding.label)
+        if anchor in anchors and (current is None or finding.priority > current[0].priority):
+            chosen[finding.label] = (finding, anchor)
     headlines = []
     for part in parts:
         anchor = part.section.anchor
@@ -160,7 +171,8 @@ def provenance(run: RunResults) -> list[tuple[str, str]]:
         (
             "bootstrap",
             f"{seeds.get('bootstrap_resamples', '?')} replicates, seed {seeds.get('bootstrap', '?')}, "
-            f"{bootstrap.get('confidence', 0.95):.0%} percentile intervals",
+            f"{bootstrap.get('confidence', 0.95):.0%} {bootstrap.get('method', 'percentile')} intervals, "
+            f"{bootstrap.get('scheme', 'multinomial')} weights",
         ),
         ("cells", str(run_info.get("cells", len(manifest.get("cells", []))))),
         ("device", manifest.get("device", "not recorded")),
@@ -181,7 +193,7 @@ def build_report(run: RunResults) -> ReportContent:
     parts, notes = collect_parts(run)
     if not parts:
         raise RobustmedError(f"{run.root} holds no result tables to render; the run may not have finished.")
-    findings, headlines = summarise(parts)
+    findings, headlines = summarise(parts, table_findings(run.root))
     sections = [part.section for part in parts]
     for section in sections:
         _link_vector_files(run.root, section)

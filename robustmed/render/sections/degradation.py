@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +29,13 @@ ABSENCE_GENERATOR = "modality_absence"
 AFFECTED_SAMPLES = 10
 
 
+def _confidence_percent(root: Path) -> str:
+    """The run's interval confidence as a percentage label, e.g. '95%'."""
+    manifest = json.loads((root / "manifest.json").read_text()) if (root / "manifest.json").is_file() else {}
+    confidence = manifest.get("recipe", {}).get("bootstrap", {}).get("confidence", 0.95)
+    return f"{100 * confidence:g}%"
+
+
 def degradation_section(root: Path, formats: list[str]) -> ReportPart | None:
     """Build the degradation section: curves, a heatmap, per-group curves, summary tables."""
     metrics = read_table(root, "degradation_metrics")
@@ -39,10 +47,12 @@ def degradation_section(root: Path, formats: list[str]) -> ReportPart | None:
     primary = "auroc" if "auroc" in set(overall["metric"]) else str(overall["metric"].iloc[0])
     task = str(overall["task"].iloc[0])
     section = Section("degradation", "Degradation curves")
+    method = str(overall["interval_method"].iloc[0]) if "interval_method" in overall.columns else "bootstrap"
+    level = _confidence_percent(root)
     section.paragraphs.append(
         "Each curve shows a metric on the evaluation split as one generator corrupts one modality at "
-        "increasing severity (level 0 is the clean input). Bands are 95% bootstrap intervals over "
-        "patients, stratified by class; the same resampled patients serve every level."
+        f"increasing severity (level 0 is the clean input). Bands are {level} intervals ({method}); "
+        "the same resampled patients serve every level, so levels are compared paired."
     )
     if overall["task"].nunique() > 1:
         section.paragraphs.append(f"Figures show task {task!r}; the tables list every task.")
@@ -78,7 +88,7 @@ def degradation_section(root: Path, formats: list[str]) -> ReportPart | None:
             )
         )
 
-    section.tables.append(_summary_table(summary, overall))
+    section.tables.append(_summary_table(summary, overall, level))
     affected = _affected_samples(root, worst, task)
     if affected is not None:
         section.tables.append(affected)
@@ -108,7 +118,7 @@ def _interval(row: pd.Series | None) -> str:
     return format_interval(row["value"], row["ci_low"], row["ci_high"])
 
 
-def _summary_table(summary: pd.DataFrame, metrics: pd.DataFrame) -> Table:
+def _summary_table(summary: pd.DataFrame, metrics: pd.DataFrame, level: str) -> Table:
     keys = ["task", "generator", "modality", "seed", "metric"]
     auc = summary[summary["measure"] == "auc_normalised"].merge(
         summary[summary["measure"] == "worst_level_drop"][[*keys, "value", "ci_low", "ci_high"]],
@@ -134,8 +144,8 @@ def _summary_table(summary: pd.DataFrame, metrics: pd.DataFrame) -> Table:
             ]
         )
     columns = [
-        "task", "metric", "modality", "generator", "clean [95% CI]", "worst level [95% CI]",
-        "normalised AUC [95% CI]", "worst-level drop [95% CI]", "n",
+        "task", "metric", "modality", "generator", f"clean [{level} CI]", f"worst level [{level} CI]",
+        f"normalised AUC [{level} CI]", f"worst-level drop [{level} CI]", "n",
     ]
     return Table("Curve summaries", columns, rows, text_columns=4, name="curve_summaries")
 
