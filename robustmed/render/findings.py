@@ -2,7 +2,7 @@
 
 A section names its key results through :class:`~robustmed.render.html.Finding`. These
 readers fill the summary panel's standard rows from the tidy tables when no section
-does; their findings carry a negative priority, so a section's own finding replaces them.
+does. Their findings carry a negative priority, so a section's own finding replaces them.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def worst_group(root: Path) -> tuple[Finding, str] | None:
     """Worst subgroup on clean input from ``fairness_groups``, with the section anchor.
 
     The worst group is the minimum of a higher-is-better metric and the maximum of a
-    lower-is-better one, over every attribute and intersection; groups with a NaN value
+    lower-is-better one, over every attribute and intersection. Groups with a NaN value
     (too small, or one class only) are left out, as the WILDS worst-group rule requires.
     """
     groups = read_table(root, "fairness_groups")

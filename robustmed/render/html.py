@@ -68,8 +68,8 @@ FINDING_LABELS = (CLEAN_PERFORMANCE, WORST_GENERATOR, WORST_GROUP, MOST_IMPORTAN
 class ReportPart:
     """A section plus what it contributes to the summary.
 
-    ``headline`` holds summary sentences. ``findings`` holds the key results the summary
-    panel lists by label. A headline sentence that starts with a label of
+    ``headline`` contains summary sentences. ``findings`` contains the key results that the
+    summary panel lists by label. A headline sentence that starts with a label of
     :data:`FINDING_LABELS` followed by a colon also counts as that finding.
     """
 

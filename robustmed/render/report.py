@@ -31,7 +31,7 @@ VECTOR_FORMATS = ("pdf", "svg")
 
 @dataclass
 class RunResults:
-    """What an output folder holds for rendering: its path, manifest and run record."""
+    """An output folder's path, manifest and run record, as rendering reads them."""
 
     root: Path
     manifest: dict
@@ -77,7 +77,7 @@ def load_run(root: str | Path) -> RunResults:
     Raises
     ------
     RobustmedError
-        If the folder holds no manifest.
+        If the folder contains no manifest.
     """
     root = Path(root)
     manifest_path = root / "manifest.json"
@@ -124,10 +124,11 @@ def summarise(
 
     ``extra`` adds (finding, section anchor) pairs, such as those that
     :func:`robustmed.render.findings.table_findings` reads from stored tables; a
-    pair whose anchor no part has is ignored. Returns the findings (the labels of
-    :data:`FINDING_LABELS` first, in that order, then others in section order; per
-    label the finding of highest priority) and the remaining headline sentences
-    with their section anchors.
+    pair whose anchor no part has is ignored.
+
+    Returns the findings and the remaining headline sentences with their section
+    anchors. Findings list the labels of :data:`FINDING_LABELS` first, in that order,
+    then other labels in section order. Per label, the finding of highest priority wins.
     """
     chosen: dict[str, tuple[Finding, str]] = {}
     anchors = {part.section.anchor for part in parts}
@@ -223,7 +224,7 @@ def _link_vector_files(root: Path, section: Section) -> None:
 
 
 def template_environment() -> Environment:
-    """The Jinja2 environment of robustmed's templates; every value is HTML-escaped."""
+    """Create the Jinja2 environment of robustmed's templates, which HTML-escapes every value."""
     return Environment(
         loader=PackageLoader("robustmed.render", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),

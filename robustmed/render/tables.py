@@ -1,6 +1,6 @@
 """Summary tables in CSV, Markdown and LaTeX (booktabs), exactly as the report shows them.
 
-Each report :class:`~robustmed.render.html.Table` holds formatted strings (intervals as
+Each report :class:`~robustmed.render.html.Table` contains formatted strings (intervals as
 ``value [low, high]`` with an n column), so the three files carry the same text as the HTML.
 """
 

@@ -63,7 +63,7 @@ def select_curves(
     Raises
     ------
     ValueError
-        If the table lacks a needed column, has no rows for ``metric``, or still holds
+        If the table lacks a needed column, has no rows for ``metric``, or still has
         several rows per (``keep``, level) after selection (a facet left unspecified).
     """
     _require_columns(metrics, [*CURVE_COLUMNS, *keep], "degradation_metrics")
@@ -179,9 +179,10 @@ def severity_heatmap(
 ) -> list[Path]:
     """Draw a corruption × severity heatmap: one row per (generator, modality), one column per level.
 
-    With ``relative`` (default) a cell shows the change from the clean value, signed so
-    that negative is worse whatever the metric's direction, on a diverging colour map
-    centred on zero; otherwise it shows the metric value on a sequential colour map.
+    With ``relative`` (default) a cell shows the change from the clean value on a diverging
+    colour map centred on zero. The change is signed so that negative is worse whatever the
+    metric's direction. Without ``relative`` a cell shows the metric value on a sequential
+    colour map.
     Every cell is annotated with its number.
     """
     keep = ("generator", "modality")
@@ -195,22 +196,22 @@ def severity_heatmap(
     if relative:
         if 0.0 not in grid.columns:
             raise ValueError(f"Relative heatmap of {metric!r} needs level 0 (the clean input) in the table.")
-        shown = grid.sub(grid[0.0], axis=0) * (1.0 if higher else -1.0)
-        limit = float(np.nanmax(np.abs(shown.to_numpy()))) if np.isfinite(shown.to_numpy()).any() else 1.0
+        displayed = grid.sub(grid[0.0], axis=0) * (1.0 if higher else -1.0)
+        limit = float(np.nanmax(np.abs(displayed.to_numpy()))) if np.isfinite(displayed.to_numpy()).any() else 1.0
         limit = limit or 1.0
         cmap, vmin, vmax = DIVERGING_CMAP, -limit, limit
         colour_label = f"change in {metric_label(metric)} (negative = worse)"
     else:
-        shown = grid
+        displayed = grid
         cmap, vmin, vmax = SEQUENTIAL_CMAP, np.nanmin(grid.to_numpy()), np.nanmax(grid.to_numpy())
         colour_label = metric_label(metric)
-    values = shown.to_numpy(dtype=float)
+    values = displayed.to_numpy(dtype=float)
     with figure_style():
-        height = 0.9 + 0.24 * len(shown.index)
-        figure, axis = plt.subplots(figsize=(min(DOUBLE_COLUMN, 1.6 + 0.55 * len(shown.columns) + 1.4), height))
+        height = 0.9 + 0.24 * len(displayed.index)
+        figure, axis = plt.subplots(figsize=(min(DOUBLE_COLUMN, 1.6 + 0.55 * len(displayed.columns) + 1.4), height))
         image = axis.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
-        axis.set_xticks(range(len(shown.columns)), [f"{level:g}" for level in shown.columns])
-        axis.set_yticks(range(len(shown.index)), list(shown.index))
+        axis.set_xticks(range(len(displayed.columns)), [f"{level:g}" for level in displayed.columns])
+        axis.set_yticks(range(len(displayed.index)), list(displayed.index))
         axis.set_xlabel("severity level")
         axis.grid(False)
         for spine in axis.spines.values():
@@ -222,7 +223,10 @@ def severity_heatmap(
                 continue
             # Dark cells get white text: cividis and RdBu are dark at both ends of their range.
             shade = norm(value)
-            dark = shade < 0.2 or shade > 0.8 if cmap == DIVERGING_CMAP else shade < 0.35
+            if cmap == DIVERGING_CMAP:
+                dark = shade < 0.2 or shade > 0.8
+            else:
+                dark = shade < 0.35
             # Adding 0.0 after rounding turns -0.0 into 0.0, so no cell reads "-0.00".
             rounded = round(float(value), 2) + 0.0
             label = f"{rounded:+.2f}" if relative else f"{rounded:.2f}"

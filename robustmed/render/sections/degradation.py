@@ -30,7 +30,7 @@ AFFECTED_SAMPLES = 10
 
 
 def _confidence_percent(root: Path) -> str:
-    """The run's interval confidence as a percentage label, e.g. '95%'."""
+    """Return the run's interval confidence as a percentage label, e.g. '95%'."""
     manifest = json.loads((root / "manifest.json").read_text()) if (root / "manifest.json").is_file() else {}
     confidence = manifest.get("recipe", {}).get("bootstrap", {}).get("confidence", 0.95)
     return f"{100 * confidence:g}%"
@@ -151,7 +151,7 @@ def _summary_table(summary: pd.DataFrame, metrics: pd.DataFrame, level: str) -> 
 
 
 def _affected_samples(root: Path, worst: pd.Series | None, task: str) -> Table | None:
-    """The samples whose predicted probability moves most under the worst generator, pseudonymised."""
+    """List the samples whose predicted probability moves most under the worst generator, pseudonymised."""
     from robustmed.engine.runner import Cell
     from robustmed.engine.store import PredictionStore
     from robustmed.evaluators.degradation import ANALYSIS, CLEAN
