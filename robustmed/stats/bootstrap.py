@@ -124,17 +124,8 @@ class Resampler:
         ``order`` permutes the columns (column j is sample ``order[j]``), which
         costs nothing extra because it is folded into the cluster-to-sample map.
         """
-        out = np.empty((stop - start, self.n))
-        if not self.clustered and self.scheme == "multinomial":
-            # Each cluster is one sample: count draws straight into output columns.
-            position = np.arange(self.n) if order is None else np.argsort(order)
-            targets = [position[members] for members in self.stratum_members]
-            for row, replicate in enumerate(range(start, stop)):
-                rng = self.generator(replicate)
-                drawn = [t[rng.integers(0, len(t), len(t))] for t in targets]
-                out[row] = np.bincount(np.concatenate(drawn), minlength=self.n) if drawn else 0.0
-            return out
         expand = self.cluster_index if order is None else self.cluster_index[order]
+        out = np.empty((stop - start, self.n))
         for row, replicate in enumerate(range(start, stop)):
             out[row] = self.cluster_counts(replicate)[expand]
         return out
