@@ -52,7 +52,7 @@ class BinSpec(StrictModel):
 
 
 class ThresholdSpec(StrictModel):
-    """How the decision threshold is chosen on clean predictions."""
+    """Rule, target and split for choosing the decision threshold on clean predictions."""
 
     rule: Literal["youden", "sensitivity", "specificity"] = "youden"
     target: float | None = Field(None, ge=0.0, le=1.0, description="target sensitivity or specificity")
@@ -199,7 +199,7 @@ def _threshold(spec: FairnessAnalysis, context: RunContext, task: str, y: np.nda
 
 
 def _evaluate_cell(spec, y, p, patients, groupings, weights, confidence, threshold, with_reliability):
-    """All tables' rows of one cell, without the cell's labels."""
+    """Compute the rows of every fairness table for one cell, without the cell's labels."""
     measure_names = list(spec.metrics) + list(RATE_NAMES)
     overall = grouping.group_values(
         grouping.overall_group(patients), y, p, weights, confidence, metrics=spec.metrics, threshold=threshold,

@@ -1,8 +1,8 @@
 """Metrics with bootstrap intervals per subgroup, shared by the fairness and shift analyses.
 
 Each subgroup's values use the run's bootstrap replicates restricted to the
-subgroup's samples, so a replicate that draws no member of a small group gives
-NaN for that group (not a crash and not 0); intervals use the finite replicates.
+subgroup's samples. A replicate that draws no member of a small group gives NaN
+for that group, not a crash and not 0, and intervals use the finite replicates.
 """
 
 from __future__ import annotations

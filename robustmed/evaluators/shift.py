@@ -161,7 +161,12 @@ def _domain_tables(spec, context, task, y, p, patients):
     rows = []
     for kind, values in (("pool", [overall, *pool_values.values()]), ("domain", domain_values)):
         for g in values:
-            pool = g.group.subgroup if kind == "pool" else (IN_DOMAIN if g.group.subgroup in inside else OUT_OF_DOMAIN)
+            if kind == "pool":
+                pool = g.group.subgroup
+            elif g.group.subgroup in inside:
+                pool = IN_DOMAIN
+            else:
+                pool = OUT_OF_DOMAIN
             for metric in spec.metrics:
                 e = g.values[metric]
                 rows.append(

@@ -43,7 +43,7 @@ def _colours(names) -> dict[str, str]:
 def forest_plot(groups: pd.DataFrame, metric: str, stem: Path, formats: list[str]) -> list[Path]:
     """Point and interval of ``metric`` per subgroup (clean input), grouped by attribute.
 
-    ``groups`` holds the clean rows of ``fairness_groups`` for one task. Groups
+    ``groups`` contains the clean rows of ``fairness_groups`` for one task. Groups
     with a NaN value are listed with their n and no marker; the dashed line is
     the value on all samples.
     """

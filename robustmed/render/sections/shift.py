@@ -27,6 +27,7 @@ def shift_section(root: Path, formats: list[str]) -> ReportPart | None:
     has_synthetic = synthetic is not None and not synthetic.empty
     if not has_domains and not has_synthetic:
         return None
+
     formats = sorted(set(formats) | {"png"})
     section = Section("shift", "Distribution shift")
     section.paragraphs.append(
@@ -36,6 +37,7 @@ def shift_section(root: Path, formats: list[str]) -> ReportPart | None:
         "(label prevalence, or one covariate); the effective n is Kish's (Σw)²/Σw². Intervals are 95% "
         "bootstrap percentile intervals over patients."
     )
+
     headline = []
     if has_domains:
         task = sorted(domains["task"].unique())[0]
@@ -47,6 +49,7 @@ def shift_section(root: Path, formats: list[str]) -> ReportPart | None:
         section.tables.append(_gap_table(domains, gap))
         section.tables.append(_domain_table(domains))
         headline += _domain_headline(domains, gap, primary)
+
     if has_synthetic:
         task = sorted(synthetic["task"].unique())[0]
         synthetic = synthetic[synthetic["task"] == task]

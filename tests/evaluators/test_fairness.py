@@ -1,0 +1,181 @@
+"""Subgroup fairness analysis: small groups, bootstrap gaps, fixed threshold, end-to-end run."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from robustmed.cli import app
+from robustmed.errors import SmallGroupWarning
+from robustmed.evaluators import grouping
+from robustmed.metrics import fairness as fm
+from robustmed.metrics.operating_points import rates
+from robustmed.render.html import write_table
+from robustmed.render.report import render_report
+
+RECIPE = {
+    "name": "fairness_test",
+    "dataset": {"name": "ad_data", "split": "test"},
+    "model": {"reference": "ad_late_fusion"},
+    "bootstrap": {"n_resamples": 20, "confidence": 0.95, "seed": 0},
+    "analyses": [
+        {
+            "kind": "fairness",
+            "attributes": ["sex", "age_band"],
+            "intersections": [["sex", "age_band"]],
+            "metrics": ["auroc", "ece", "ece_equal_mass", "brier", "nll"],
+            "min_group_size": 15,
+            "threshold": {"rule": "sensitivity", "target": 0.8},
+            "net_benefit_thresholds": [0.2],
+            "generators": ["gaussian_noise"],
+            "modalities": ["csf"],
+            "levels": [0, 3, 5],
+        }
+    ],
+    "report": {"figure_formats": ["png"]},
+}
+TABLE_COLUMNS = ["value", "ci_low", "ci_high", "interval_method", "n", "n_patients", "reason"]
+
+
+@pytest.fixture(scope="module")
+def audit_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fairness")
+    recipe = folder / "recipe.yaml"
+    recipe.write_text(yaml.safe_dump(RECIPE))
+    out = folder / "out"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = CliRunner().invoke(app, ["run", str(recipe), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    tables = {name: pd.read_parquet(out / "tables" / f"{name}.parquet") for name in (
+        "fairness_groups", "fairness_disparities", "fairness_criteria", "fairness_threshold", "fairness_reliability")}
+    return out, tables, caught
+
+
+@pytest.fixture(scope="module")
+def clean_predictions(ad_dataset, ad_adapter):
+    batch = ad_dataset.split("test")
+    p = ad_adapter.predict(batch)["impaired"].double().numpy()
+    return batch, batch.targets["impaired"].numpy().astype(np.int64), p
+
+
+def test_run_writes_tidy_tables_and_report(audit_run):
+    out, tables, _ = audit_run
+    for name in ("fairness_groups", "fairness_disparities", "fairness_criteria"):
+        for column in TABLE_COLUMNS:
+            assert column in tables[name].columns, (name, column)
+    html = (out / "report.html").read_text()
+    assert 'id="fairness"' in html
+    assert (out / "figures" / "fairness_forest_auroc.png").stat().st_size > 1000
+    assert (out / "figures" / "fairness_reliability_equal_mass.png").stat().st_size > 1000
+
+
+def test_small_group_is_nan_with_reason_and_warns(audit_run):
+    _, tables, caught = audit_run
+    groups = tables["fairness_groups"]
+    small = groups[(groups["subgroup"] == "male & younger") & (groups["level"] == 0)]
+    assert len(small) > 0
+    assert small["value"].isna().all()
+    assert (small["n"] == 14).all()
+    assert small["reason"].str.contains("fewer than min_group_size=15").all()
+    messages = [str(w.message) for w in caught if issubclass(w.category, SmallGroupWarning)]
+    assert any("'male & younger'" in m for m in messages)
+
+
+def test_small_group_left_out_of_disparities(audit_run):
+    _, tables, _ = audit_run
+    d = tables["fairness_disparities"]
+    rows = d[(d["attribute"] == "sex & age_band") & (d["metric"] == "auroc") & (d["level"] == 0)]
+    assert (rows["n_groups"] == 5).all()
+    assert rows["excluded_subgroups"].str.contains("male & younger").all()
+    worst = rows[rows["measure"] == "worst_group"].iloc[0]
+    assert worst["worst_subgroup"] != "male & younger"
+    assert np.isfinite(worst["value"])
+
+
+def test_threshold_fixed_across_severities(audit_run):
+    out, tables, _ = audit_run
+    threshold = tables["fairness_threshold"]["threshold"].iloc[0]
+    assert tables["fairness_criteria"]["threshold"].nunique() == 1
+    assert tables["fairness_criteria"]["threshold"].iloc[0] == threshold
+
+    predictions = pd.concat(pd.read_parquet(p) for p in (out / "predictions").glob("*.parquet"))
+    worst = predictions[predictions["level"] == 5.0]
+    groups = tables["fairness_groups"]
+    stored = groups[(groups["level"] == 5.0) & (groups["attribute"] == "all") & (groups["metric"] == "sensitivity")]
+    recomputed = rates(worst["y_true"].to_numpy(), worst["prob"].to_numpy(), threshold)["sensitivity"]
+    assert stored["value"].iloc[0] == pytest.approx(recomputed, abs=1e-12)
+
+
+def test_clean_sensitivity_meets_target(audit_run):
+    _, tables, _ = audit_run
+    chosen = tables["fairness_threshold"].iloc[0]
+    assert chosen["sensitivity"] >= 0.8
+    groups = tables["fairness_groups"]
+    clean = groups[(groups["level"] == 0) & (groups["attribute"] == "all") & (groups["metric"] == "sensitivity")]
+    assert clean["value"].iloc[0] == pytest.approx(chosen["sensitivity"], abs=1e-12)
+
+
+def test_disparity_curve_covers_levels(audit_run):
+    _, tables, _ = audit_run
+    d = tables["fairness_disparities"]
+    curve = d[(d["attribute"] == "age_band") & (d["metric"] == "auroc") & (d["measure"] == "difference")]
+    assert sorted(curve["level"].unique()) == [0.0, 3.0, 5.0]
+    finite = curve[np.isfinite(curve["value"])]
+    assert (finite["ci_low"] <= finite["ci_high"]).all()
+
+
+def test_subgroup_names_escaped_in_report(audit_run, tmp_path):
+    out, tables, _ = audit_run
+    hostile = "<script>alert(1)</script>"
+    for name, frame in tables.items():
+        if "subgroup" in frame.columns:
+            frame = frame.assign(subgroup=frame["subgroup"].replace("female", hostile))
+        write_table(out, name, frame)
+    render_report(out)
+    html = (out / "report.html").read_text()
+    assert hostile not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_replicate_missing_group_does_not_crash(clean_predictions):
+    batch, y, p = clean_predictions
+    labels = fm.attribute_labels(batch.metadata, ["sex"])
+    groups = grouping.build_groups(labels, batch.patient_ids, "sex", min_group_size=1)
+    weights = np.ones((3, len(y)))
+    weights[1, labels == "male"] = 0.0  # replicate 1 draws no male patient
+    values = [grouping.group_values(g, y, p, weights, 0.95, metrics=["auroc", "brier"], threshold=0.5) for g in groups]
+    overall = grouping.group_values(
+        grouping.overall_group(batch.patient_ids), y, p, weights, 0.95, metrics=["auroc", "brier"], threshold=0.5
+    )
+    male = next(v for v in values if v.group.subgroup == "male")
+    assert np.isnan(male.values["auroc"].replicates[1])
+    for measure in ("auroc", "brier", "sensitivity"):
+        estimates, info = grouping.disparity_estimates(values, overall, measure, 0.95)
+        assert info["replicates_used"] == 2, measure
+        assert np.isnan(estimates["difference"].replicates[1])
+        assert np.isfinite(estimates["difference"].low), measure
+        assert np.isfinite(estimates["difference"].value), measure
+    criteria, _ = grouping.criteria_estimates(values, 0.95)
+    assert np.isnan(criteria["equalized_odds_difference"].replicates[1])
+    assert np.isfinite(criteria["equalized_odds_difference"].high)
+
+
+def test_small_group_warning_category():
+    labels = np.array(["a"] * 5 + ["b"] * 2)
+    with pytest.warns(SmallGroupWarning, match=r"Subgroup 'b' of 'site' has 2 samples, fewer than min_group_size=3"):
+        groups = grouping.build_groups(labels, [str(i) for i in range(7)], "site", min_group_size=3)
+    assert [g.eligible for g in groups] == [True, False]
+
+
+def test_unknown_attribute_is_one_clear_message(tmp_path):
+    recipe = dict(RECIPE, analyses=[dict(RECIPE["analyses"][0], attributes=["ethnicity"], intersections=[])])
+    path = tmp_path / "recipe.yaml"
+    path.write_text(yaml.safe_dump(recipe))
+    result = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code != 0
+    assert "analyses.fairness.attributes: unknown attribute 'ethnicity'" in result.output
+    assert "Traceback" not in result.output
