@@ -12,6 +12,7 @@ EVALUATOR_MODULES = (
     "robustmed.evaluators.ablation",
     "robustmed.evaluators.fairness",
     "robustmed.evaluators.shift",
+    "robustmed.evaluators.transfer",
 )
 
 
