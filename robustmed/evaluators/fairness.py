@@ -155,6 +155,13 @@ def attribute_table(spec: FairnessAnalysis, metadata: pd.DataFrame) -> dict[str,
     return labels
 
 
+def _disparity_direction(metric: str, measure: str) -> bool:
+    """Whether a larger disparity value is better: the metric's own direction for the worst group, ratios yes, differences no."""
+    if measure == "worst_group":
+        return grouping.higher_is_better(metric)
+    return measure.startswith("ratio")
+
+
 def _curves(spec: FairnessAnalysis, specs: dict[str, ModalitySpec]) -> list[tuple[str, str, int]]:
     if not spec.generators:
         return [(CLEAN, CLEAN, -1)]
@@ -231,7 +238,7 @@ def _evaluate_cell(spec, y, p, patients, groupings, weights, confidence, thresho
                             [g.group.subgroup for g in values if not g.group.eligible] + info["excluded"]
                         ),
                         "replicates_used": info["replicates_used"],
-                        "higher_is_better": grouping.higher_is_better(measure) if name == "worst_group" else False,
+                        "higher_is_better": _disparity_direction(measure, name),
                         "reason": e.reason,
                     }
                 )

@@ -8,6 +8,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+import robustmed.recipes  # noqa: F401  (imports the evaluator registry before an evaluator module)
 from robustmed.cli import app
 from robustmed.errors import SmallGroupWarning
 from robustmed.evaluators import grouping
@@ -179,3 +180,29 @@ def test_unknown_attribute_is_one_clear_message(tmp_path):
     assert result.exit_code != 0
     assert "analyses.fairness.attributes: unknown attribute 'ethnicity'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_age_bins_define_attribute():
+    from robustmed.data import load_dataset
+    from robustmed.evaluators.fairness import FairnessAnalysis, attribute_table
+
+    metadata = load_dataset("ncctg_lung").split("test").metadata
+    spec = FairnessAnalysis(
+        kind="fairness", attributes=["age_group"], intersections=[["sex", "age_group"]],
+        bins={"age_group": {"column": "age", "edges": [0, 65, 120]}},
+    )
+    labels = attribute_table(spec, metadata)
+    assert set(labels["age_group"]) == {"[0, 65)", "[65, 120)"}
+    assert (labels["age_group"] == "[0, 65)").sum() == (metadata["age"] < 65).sum()
+    assert "male & [65, 120)" in set(labels["sex & age_group"])
+
+
+def test_bins_reject_categorical_column(ad_dataset):
+    from robustmed.errors import RecipeError
+    from robustmed.evaluators.fairness import FairnessAnalysis, attribute_table
+
+    spec = FairnessAnalysis(
+        kind="fairness", attributes=["band"], bins={"band": {"column": "age_band", "edges": [0, 1]}}
+    )
+    with pytest.raises(RecipeError, match=r"bins.band.column: 'age_band' is not numeric"):
+        attribute_table(spec, ad_dataset.split("test").metadata)
