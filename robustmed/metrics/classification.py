@@ -65,10 +65,10 @@ class SortedScores:
     def auroc(self, sorted_weights: np.ndarray) -> np.ndarray:
         """AUROC of each row of ``sorted_weights`` (columns in :attr:`order`), ties counted one half.
 
-        With C the cumulative negative weight along the sorted order, a positive
+        Let C be the cumulative negative weight along the sorted order. A positive
         in the tie group [start, stop) beats C[start] negatives and ties with
-        C[stop] − C[start], so it wins (C[start] + C[stop]) / 2: O(n) per
-        replicate after the one sort, and no per-group reduction.
+        C[stop] − C[start], so it wins (C[start] + C[stop]) / 2. The cost is O(n)
+        per replicate after the one sort.
         """
         weights = np.atleast_2d(sorted_weights).astype(np.float64, copy=False)
         cumulative = np.zeros((len(weights), weights.shape[1] + 1))
@@ -204,7 +204,7 @@ def _roc_points_weighted(y, p, weights: np.ndarray) -> tuple[np.ndarray, np.ndar
     """TPR and FPR of every replicate at every distinct threshold, highest threshold first.
 
     Column 0 is the point (0, 0) that scikit-learn's ``roc_curve`` adds for an
-    infinite threshold; column g + 1 predicts positive for the g + 1 highest tie groups.
+    infinite threshold. Column g + 1 predicts positive for the g + 1 highest tie groups.
     """
     scores = SortedScores(y, p)
     weights = np.atleast_2d(weights).astype(np.float64)[:, scores.order[::-1]]

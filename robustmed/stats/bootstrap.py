@@ -24,7 +24,6 @@ import numpy as np
 from robustmed._validation import check_in, check_positive_int, check_range
 
 Scheme = Literal["multinomial", "poisson"]
-IntervalMethod = Literal["percentile", "bca"]
 SCHEMES = ("multinomial", "poisson")
 INTERVAL_METHODS = ("percentile", "bca")
 # Weight chunks stay near this many entries (256 MiB of float64) whatever n is.
@@ -95,9 +94,7 @@ class Resampler:
             self.clustered = True
             _, self.cluster_index = np.unique(clusters, return_inverse=True)
         self.n_clusters = int(self.cluster_index.max()) + 1 if self.n else 0
-        # First sample of every cluster: the reversed assignment keeps the lowest index.
-        first = np.empty(self.n_clusters, dtype=np.int64)
-        first[self.cluster_index[::-1]] = np.arange(self.n)[::-1]
+        _, first = np.unique(self.cluster_index, return_index=True)  # first sample of every cluster
         self.cluster_stratum = strata[first]
         _, stratum_codes = np.unique(self.cluster_stratum, return_inverse=True)
         self.stratum_members = [np.flatnonzero(stratum_codes == s) for s in range(stratum_codes.max(initial=-1) + 1)]
@@ -112,7 +109,7 @@ class Resampler:
         return [members[rng.integers(0, len(members), len(members))] for members in self.stratum_members]
 
     def cluster_counts(self, replicate: int) -> np.ndarray:
-        """How often each cluster is drawn in one replicate, shape (n_clusters,)."""
+        """Count how often each cluster is drawn in one replicate, shape (n_clusters,)."""
         if self.scheme == "poisson":
             return self.generator(replicate).poisson(1.0, self.n_clusters).astype(np.float64)
         drawn = np.concatenate(self.draws(replicate)) if self.stratum_members else np.empty(0, np.int64)
@@ -121,8 +118,8 @@ class Resampler:
     def weights(self, start: int, stop: int, order: np.ndarray | None = None) -> np.ndarray:
         """Sample weights of replicates ``start`` to ``stop - 1``, shape (stop - start, n).
 
-        ``order`` permutes the columns (column j is sample ``order[j]``), which
-        costs nothing extra because it is folded into the cluster-to-sample map.
+        ``order`` permutes the columns (column j is sample ``order[j]``). It costs
+        nothing extra because it is folded into the cluster-to-sample gather.
         """
         expand = self.cluster_index if order is None else self.cluster_index[order]
         out = np.empty((stop - start, self.n))

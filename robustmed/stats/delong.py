@@ -1,9 +1,9 @@
 """DeLong intervals for AUROC and DeLong's test for two correlated AUROCs.
 
 DeLong, DeLong and Clarke-Pearson (1988) estimate the covariance of several
-AUROCs measured on the same samples from structural components: for every
-positive, the share of negatives it outscores (V10), and for every negative,
-the share of positives that outscore it (V01), ties counting one half. Sun and
+AUROCs measured on the same samples from structural components. V10 is, for
+every positive, the share of negatives it outscores, and V01 is, for every
+negative, the share of positives that outscore it, ties counting one half. Sun and
 Xu (2014) compute both from midranks, O(n log n) instead of O(m·n):
 V10_i = (Tz_i − Tx_i) / n and V01_j = 1 − (Tz_j − Ty_j) / m, where Tz, Tx and Ty
 are midranks among all samples, among positives and among negatives.
@@ -75,7 +75,7 @@ def delong_covariance(y, scores) -> DelongResult:
 
 
 def delong_interval(y, p, confidence: float = 0.95) -> tuple[float, float, float]:
-    """AUROC with DeLong's normal-theory interval, clipped to [0, 1] as pROC's ``ci.auc`` does.
+    """Compute the AUROC with DeLong's normal-theory interval A ± z·SE, clipped to [0, 1].
 
     Returns
     -------

@@ -14,7 +14,7 @@ INTERVAL_METHOD = "bootstrap percentile (stratified by class, clustered by patie
 
 
 def interval_method_label(method: str = "percentile") -> str:
-    """The ``interval_method`` column text for a bootstrap interval of ``method``."""
+    """Return the ``interval_method`` column text for a bootstrap interval of ``method``."""
     check_in(method, INTERVAL_METHODS, name="method", owner="interval_method_label")
     if method == "percentile":
         return INTERVAL_METHOD

@@ -1,8 +1,8 @@
 """Bootstrap replicates of registered metrics, streamed in chunks, and paired differences.
 
-AUROC has a dedicated path. The scores are sorted once; a replicate is then a
-vector of draw counts in sorted order, and its AUROC follows from cumulative
-negative counts, O(n) per replicate. When every stratum holds one class and
+AUROC has a dedicated path. The scores are sorted once, so a replicate is a
+vector of draw counts in sorted order whose AUROC follows from cumulative
+negative counts in O(n). When every stratum holds one class and
 samples are not clustered, the draws themselves are mapped to tie groups and
 no (replicates, n) weight matrix is formed at all, which is the fastest route
 (see ``benchmarks/bench_bootstrap.py``). Every path yields the same replicate
@@ -32,10 +32,9 @@ def _auroc_from_draws(y: np.ndarray, p: np.ndarray, resampler: Resampler, n_resa
     """AUROC replicates straight from the draws; needs unclustered, class-pure strata.
 
     Negatives and positives are each put in score order once. A replicate then
-    needs the drawn count of every negative (one bincount), their cumulative sum
-    C, and for every positive the counts of negatives scored below it (C[lo])
-    and at most equal to it (C[hi]): its wins are (C[lo] + C[hi]) / 2, ties
-    counting one half. lo and hi are ascending, so those reads are sequential.
+    needs the drawn count of every negative (one bincount) and their cumulative
+    sum C. A positive beats C[lo] negatives and ties with C[hi] − C[lo], so its
+    wins are (C[lo] + C[hi]) / 2. lo and hi are ascending, so those reads are sequential.
     """
     negatives = np.flatnonzero(y == 0)
     positives = np.flatnonzero(y == 1)
@@ -148,9 +147,9 @@ def paired_difference(
 ) -> PairedDifference:
     """Paired bootstrap of metric(a) − metric(b) for two models or two cells on the same samples.
 
-    Both prediction vectors must follow the same sample order (the order of
-    ``resampler``); every replicate draws the same samples for both, so the
-    interval reflects only the difference, not the sampling noise they share.
+    Both prediction vectors must follow the sample order of ``resampler``.
+    Every replicate draws the same samples for both, so the interval reflects
+    only the difference and not the sampling noise they share.
     ``clusters`` (patient ids) is used by the BCa jackknife and should match
     the resampler's clusters.
     """
