@@ -6,6 +6,7 @@ Each report :class:`~robustmed.render.html.Table` contains formatted strings (in
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -34,13 +35,20 @@ def table_slug(*parts: str) -> str:
     return "_".join(words) or "table"
 
 
+def _markdown_text(text: object) -> str:
+    # Markdown passes inline HTML through, so '<', '>' and '&' become entities, which
+    # Markdown viewers show as the characters; '|' would end a pipe-table cell.
+    return html.escape(str(text), quote=False).replace("|", r"\|")
+
+
 def to_markdown(table: Table) -> str:
     """Render a GitHub-flavoured Markdown pipe table (needs the ``tabulate`` package)."""
-    frame = table_frame(table).map(lambda cell: str(cell).replace("|", r"\|"))
+    frame = table_frame(table).map(_markdown_text)
+    frame.columns = [_markdown_text(column) for column in table.columns]
     alignment = ["left" if i < table.text_columns else "right" for i in range(len(table.columns))]
     # disable_numparse keeps the cells as written ("0.050" stays "0.050").
     body = frame.to_markdown(index=False, colalign=alignment, disable_numparse=True)
-    return f"**{table.title}**\n\n{body}\n"
+    return f"**{_markdown_text(table.title)}**\n\n{body}\n"
 
 
 def escape_latex(text: str) -> str:

@@ -51,3 +51,11 @@ def test_section_tables_get_distinct_stems(tmp_path):
         "degradation_curve_summaries",
     ]
     assert all(p.parent == tmp_path / "tables" / "summary" for p in paths)
+
+
+def test_markdown_escapes_html():
+    table = Table("<b>groups</b>", ["subgroup", "n"], [["<script>alert(1)</script>", "3"]])
+    text = to_markdown(table)
+    assert "<script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert text.startswith("**&lt;b&gt;groups&lt;/b&gt;**")
