@@ -19,6 +19,7 @@ REFERENCE_MODULES = (
     "robustmed.models.reference",
     "robustmed.models.peptide",
     "robustmed.models.lung_reference",
+    "robustmed.models.actg_reference",
 )
 
 

@@ -47,6 +47,7 @@ DATASET_MODULES = (
     "robustmed.data.datasets.imaging_patches",
     "robustmed.data.datasets.mni152_tissue",
     "robustmed.data.datasets.ncctg_lung",
+    "robustmed.data.datasets.actg320_aids",
 )
 
 
