@@ -50,3 +50,14 @@ def test_bca_without_jackknife_message():
 def test_method_labels():
     assert "percentile" in interval_method_label("percentile")
     assert "BCa" in interval_method_label("bca")
+
+
+def test_recipe_bootstrap_method_field():
+    from pydantic import ValidationError
+
+    from robustmed.recipes.schema import BootstrapSpec
+
+    assert BootstrapSpec(method="bca").method == "bca"
+    assert BootstrapSpec().method == "percentile"
+    with pytest.raises(ValidationError, match="'percentile' or 'bca'"):
+        BootstrapSpec(method="normal")
