@@ -68,6 +68,7 @@ class ReportContent:
     versions: list[tuple[str, str]]
     recipe_yaml: str
     confidence: float = 0.95
+    context: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -183,6 +184,19 @@ def provenance(run: RunResults) -> list[tuple[str, str]]:
     return rows
 
 
+def run_context(run: RunResults) -> list[tuple[str, str]]:
+    """List the facts shown under the report title: dataset, model, recipe and run time."""
+    manifest, seconds = run.manifest, run.run_info.get("seconds")
+    context = [
+        ("dataset", f"{manifest['data']['name']} ({manifest['data']['split']} split)"),
+        ("model", manifest["model"]["name"]),
+        ("recipe", run.recipe.get("name", "")),
+    ]
+    if seconds is not None:
+        context.append(("run time", f"{seconds:.0f} s"))
+    return context
+
+
 def build_report(run: RunResults) -> ReportContent:
     """Build figures, summary tables and the report content of one run.
 
@@ -208,6 +222,7 @@ def build_report(run: RunResults) -> ReportContent:
         versions=sorted(run.manifest.get("versions", {}).items()),
         recipe_yaml=yaml.safe_dump(run.recipe, sort_keys=False),
         confidence=float(run.recipe.get("bootstrap", {}).get("confidence", 0.95)),
+        context=run_context(run),
         notes=notes,
     )
 

@@ -51,8 +51,8 @@ def degradation_section(root: Path, formats: list[str]) -> ReportPart | None:
     level = _confidence_percent(root)
     section.paragraphs.append(
         "Each curve shows a metric on the evaluation split as one generator corrupts one modality at "
-        f"increasing severity (level 0 is the clean input). Bands are {level} intervals ({method}); "
-        "the same resampled patients serve every level, so levels are compared paired."
+        f"increasing severity (level 0 is the clean input). Bands are {level} intervals, {method}. "
+        "The same resampled patients serve every level, so levels are compared paired."
     )
     if overall["task"].nunique() > 1:
         section.paragraphs.append(f"Figures show task {task!r}; the tables list every task.")
