@@ -124,7 +124,10 @@ def disparity_curves(disparities: pd.DataFrame, metric: str, measure: str, stem:
 
 
 def reliability_diagrams(reliability: pd.DataFrame, binning: str, stem: Path, formats: list[str]) -> list[Path]:
-    """Accuracy vs mean confidence per bin (clean input): one panel per attribute, one line per subgroup."""
+    """Accuracy vs mean confidence per bin (clean input): one panel per attribute, one line per subgroup.
+
+    Marker area is proportional to the bin's count; the dotted diagonal is perfect calibration.
+    """
     frame = reliability[(reliability["binning"] == binning) & (reliability["level"] == 0.0)]
     frame = frame.drop_duplicates(["attribute", "subgroup", "bin"])
     attributes = ["all"] + sorted(a for a in frame["attribute"].unique() if a != "all")
@@ -136,7 +139,9 @@ def reliability_diagrams(reliability: pd.DataFrame, binning: str, stem: Path, fo
             colours = _colours(panel["subgroup"])
             axis.plot([0.5, 1.0], [0.5, 1.0], color="0.5", linestyle=":", linewidth=0.8)
             for subgroup, bins in panel.groupby("subgroup"):
-                axis.plot(bins["confidence"], bins["accuracy"], marker="o", ms=3, color=colours[subgroup], label=subgroup)
+                axis.plot(bins["confidence"], bins["accuracy"], linewidth=0.8, color=colours[subgroup], label=subgroup)
+                # Marker area grows with the bin's sample count, so sparse bins read as sparse.
+                axis.scatter(bins["confidence"], bins["accuracy"], s=4 + 3 * bins["count"], color=colours[subgroup], alpha=0.7)
             axis.set_title(attribute)
             axis.set_xlabel("mean top-1 confidence")
             axis.set_xlim(0.45, 1.02)
