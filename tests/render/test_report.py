@@ -88,17 +88,20 @@ def test_rerender_reads_no_model(run_copy, monkeypatch):
 
     monkeypatch.setattr(registry, "load_reference_adapter", forbidden)
     monkeypatch.setattr(torch, "load", forbidden)
-    for path in (run_copy / "figures").iterdir():
-        path.unlink()
+    figures = {path.name: path.read_bytes() for path in (run_copy / "figures").iterdir()}
+    for name in figures:
+        (run_copy / "figures" / name).unlink()
+    html = (run_copy / "report.html").read_bytes()
     (run_copy / "report.html").unlink()
     before = (run_copy / "tables" / "summary" / "degradation_affected_samples.csv").read_text()
 
     render_report(run_copy)
-    assert (run_copy / "report.html").is_file()
     assert (run_copy / "figures" / "degradation_auroc.svg").is_file()
     assert (run_copy / "figures" / "degradation_heatmap_auroc.pdf").is_file()
-    # The folder's key keeps each pseudonym stable across re-renders.
+    # Same stored results, same bytes: figures, pseudonyms (keyed by the folder's key) and HTML.
+    assert {path.name: path.read_bytes() for path in (run_copy / "figures").iterdir()} == figures
     assert (run_copy / "tables" / "summary" / "degradation_affected_samples.csv").read_text() == before
+    assert (run_copy / "report.html").read_bytes() == html
 
 
 def test_report_without_manifest_fails_clearly(tmp_path):
