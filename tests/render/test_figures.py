@@ -92,3 +92,50 @@ def test_severity_heatmap_keeps_nan_cells(tmp_path):
 def test_unknown_format_rejected(tmp_path):
     with pytest.raises(ValueError, match="allowed formats are png, pdf, svg"):
         degradation_curves(_metrics(), "auroc", tmp_path / "x", ["jpeg"])
+
+
+def _subsets(modalities=("csf", "genotype", "proteins"), higher=True):
+    from itertools import combinations
+
+    rows = []
+    for size in range(len(modalities) + 1):
+        for members in combinations(modalities, size):
+            value = 0.5 + 0.1 * size
+            rows.append(
+                {"task": "impaired", "policy": "zero", "metric": "auroc", "subset": "+".join(members) or "none",
+                 "size": size, "subgroup": "all", "value": value, "ci_low": value - 0.05, "ci_high": value + 0.05,
+                 "higher_is_better": higher}
+            )
+    return pd.DataFrame(rows)
+
+
+def test_subset_lattice_writes_every_format(tmp_path):
+    from robustmed.render.figures.lattice import subset_lattice
+
+    stem = tmp_path / "lattice"
+    _assert_files(subset_lattice(_subsets(), "auroc", stem, FORMATS), stem)
+
+
+def test_subset_lattice_marks_nan_subset(tmp_path):
+    from robustmed.render.figures.lattice import subset_lattice
+
+    subsets = _subsets()
+    subsets.loc[subsets["subset"] == "csf+genotype", ["value", "ci_low", "ci_high"]] = np.nan
+    svg = subset_lattice(subsets, "auroc", tmp_path / "nan", ["svg"])[0].read_text()
+    assert "NaN" in svg
+    assert "csf+genotype" in svg
+
+
+def test_subset_lattice_rejects_many_modalities(tmp_path):
+    from robustmed.render.figures.lattice import subset_lattice
+
+    subsets = _subsets(modalities=tuple(f"m{i}" for i in range(7)))
+    with pytest.raises(ValueError, match="at most 6 are drawn"):
+        subset_lattice(subsets, "auroc", tmp_path / "x", ["svg"])
+
+
+def test_subset_lattice_unknown_policy(tmp_path):
+    from robustmed.render.figures.lattice import subset_lattice
+
+    with pytest.raises(ValueError, match="policy 'mean'"):
+        subset_lattice(_subsets(), "auroc", tmp_path / "x", ["svg"], policy="mean")
