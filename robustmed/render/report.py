@@ -157,6 +157,21 @@ def summarise(
     return findings, headlines
 
 
+def recipe_yaml(recipe: dict) -> str:
+    """Dump a recipe as YAML in the order recipes are written: name first, analyses by kind.
+
+    The manifest stores the recipe with sorted keys; this order reads like the recipe file.
+    """
+    first = ("name", "description", "dataset", "model", "device", "batch_size", "seed", "bootstrap", "analyses")
+    ordered = {key: recipe[key] for key in first if key in recipe}
+    ordered |= {key: value for key, value in recipe.items() if key not in ordered}
+    ordered["analyses"] = [
+        {"kind": analysis.get("kind"), **{k: v for k, v in analysis.items() if k != "kind"}}
+        for analysis in recipe.get("analyses", [])
+    ]
+    return yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True)
+
+
 def provenance(run: RunResults) -> list[tuple[str, str]]:
     """Rows of the provenance block: recipe, data, model, seeds, device and time taken."""
     manifest, run_info = run.manifest, run.run_info
@@ -220,7 +235,7 @@ def build_report(run: RunResults) -> ReportContent:
         sections=sections,
         provenance=provenance(run),
         versions=sorted(run.manifest.get("versions", {}).items()),
-        recipe_yaml=yaml.safe_dump(run.recipe, sort_keys=False),
+        recipe_yaml=recipe_yaml(run.recipe),
         confidence=float(run.recipe.get("bootstrap", {}).get("confidence", 0.95)),
         context=run_context(run),
         notes=notes,
@@ -252,7 +267,14 @@ def render_html(content: ReportContent) -> str:
 
 
 def render_report(root: str | Path) -> Path:
-    """Render figures, tables and ``report.html`` in ``root`` from its manifest and stored results."""
+    """Render figures, tables and ``report.html`` in ``root`` from its manifest and stored results.
+
+    A benchmark folder (one with ``benchmark.json``) gets the combined report of its entries.
+    """
+    if (Path(root) / "benchmark.json").is_file():
+        from robustmed.render.benchmark import render_benchmark_report
+
+        return render_benchmark_report(root)
     run = load_run(root)
     content = build_report(run)
     path = run.root / REPORT
