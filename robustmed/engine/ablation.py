@@ -1,7 +1,7 @@
 """Predictions with modalities removed, under a missing-modality fill policy.
 
-:class:`SubsetPredictor` answers "what does the model predict when only these
-modalities are present for these samples, and the rest are filled by policy X".
+:class:`SubsetPredictor` returns the model's predictions when only chosen
+modalities are present for chosen samples and the rest are filled by a policy.
 For adapters that expose ``encode``/``fuse`` it encodes every modality once and
 builds each request from the stored embeddings, so a sweep over all 2**M
 subsets and several policies costs one encoder pass plus one fusion pass per
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -22,6 +23,12 @@ from robustmed.data.batch import Batch
 from robustmed.errors import DataError, RobustmedError
 from robustmed.generators.random import sample_keys, uniform
 from robustmed.models.adapter import INPUT_FILL_POLICIES, ModelAdapter, fill_missing
+
+Keep = Mapping[str, torch.Tensor | np.ndarray | bool]
+# Cached requests are fused together in blocks of about this many rows. Small fusion heads
+# are dominated by per-call overhead, so one call per request would cost more than the
+# encoder pass for 2**10 subsets.
+FUSION_ROWS = 16384
 
 
 def marginal_donors(sample_ids: Sequence[str], available: np.ndarray, seed: int, modality: str) -> torch.Tensor:
@@ -126,12 +133,17 @@ class SubsetPredictor:
         self.batch = batch
         self.device = torch.device(device)
         self.batch_size = batch_size
-        self.fills = fill_values(batch, seed)
+        self.seed = seed
         self.cached = use_cache and adapter.supports_fusion_cache
         self._embeddings: dict[str, torch.Tensor] | None = None
         self._fill_embeddings: dict[tuple[str, str], torch.Tensor] = {}
 
-    def predict(self, keep: Mapping[str, torch.Tensor | np.ndarray | bool], policy: str) -> dict[str, np.ndarray]:
+    @cached_property
+    def fills(self) -> FillValues:
+        """Feature means and marginal donors, computed on first use."""
+        return fill_values(self.batch, self.seed)
+
+    def predict(self, keep: Keep, policy: str) -> dict[str, np.ndarray]:
         """Probabilities per task when modality ``m`` is kept only where ``keep[m]`` is True.
 
         Parameters
@@ -146,18 +158,42 @@ class SubsetPredictor:
         -------
         dict of task name to ndarray, shape (n,) or (n, K), float64
         """
-        reason = self.adapter.missing_policy_support(policy)
-        if reason is not None:
-            raise RobustmedError(f"Missing-modality policy {policy!r} is not available for this model: {reason}.")
+        return self.predict_many([(keep, policy)])[0]
+
+    def predict_many(self, requests: Sequence[tuple[Keep, str]]) -> list[dict[str, np.ndarray]]:
+        """Predict for several ``(keep, policy)`` requests, in order; see :meth:`predict`.
+
+        With the embedding cache, requests are fused together in blocks of about
+        ``FUSION_ROWS`` rows, which is what makes a 2**M sweep cheap.
+        """
+        prepared = []
+        for keep, policy in requests:
+            reason = self.adapter.missing_policy_support(policy)
+            if reason is not None:
+                raise RobustmedError(f"Missing-modality policy {policy!r} is not available for this model: {reason}.")
+            prepared.append((self._present(keep), policy))
+        results: list[dict[str, np.ndarray] | None] = [None] * len(prepared)
+        fusable = []
+        for index, (present, policy) in enumerate(prepared):
+            if policy == "drop":
+                results[index] = self._predict_drop(present)
+            elif self.cached:
+                fusable.append(index)
+            else:
+                results[index] = self._predict_forward(present, policy)
+        per_block = max(1, FUSION_ROWS // max(len(self.batch), 1))
+        for start in range(0, len(fusable), per_block):
+            block = fusable[start:start + per_block]
+            for index, outputs in zip(block, self._predict_cached([prepared[i] for i in block]), strict=True):
+                results[index] = outputs
+        return results
+
+    def _present(self, keep: Keep) -> dict[str, torch.Tensor]:
         present = {}
         for name in self.adapter.modalities:
             flag = torch.as_tensor(keep.get(name, True), dtype=torch.bool)
             present[name] = self.batch.present[name] & flag.expand(len(self.batch))
-        if policy == "drop":
-            return self._predict_drop(present)
-        if self.cached:
-            return self._predict_cached(present, policy)
-        return self._predict_forward(present, policy)
+        return present
 
     def _collect(self, parts: list[dict[str, torch.Tensor]]) -> dict[str, np.ndarray]:
         return {
@@ -198,7 +234,8 @@ class SubsetPredictor:
             self._fill_embeddings[(name, policy)] = self.adapter.encode(name, row.to(self.device))
         return self._fill_embeddings[(name, policy)]
 
-    def _predict_cached(self, present: dict[str, torch.Tensor], policy: str) -> dict[str, np.ndarray]:
+    def _request_embeddings(self, present: dict[str, torch.Tensor], policy: str):
+        """Embeddings and present flags that one request feeds to ``fuse``."""
         clean = self.clean_embeddings()
         embeddings, fused_present = {}, {}
         for name in self.adapter.modalities:
@@ -213,15 +250,25 @@ class SubsetPredictor:
             else:
                 embeddings[name] = clean[name]
                 fused_present[name] = mask
+        return embeddings, fused_present
+
+    def _predict_cached(self, requests: list[tuple[dict[str, torch.Tensor], str]]) -> list[dict[str, np.ndarray]]:
+        """Fuse a block of requests in one pass over their stacked rows."""
+        built = [self._request_embeddings(present, policy) for present, policy in requests]
+        names = self.adapter.modalities
+        embeddings = {n: torch.cat([b[0][n] for b in built]) for n in names}
+        fused_present = {n: torch.cat([b[1][n] for b in built]) for n in names}
+        rows = len(embeddings[names[0]])
+        step = max(self.batch_size, FUSION_ROWS)
         parts = []
-        for start in range(0, len(self.batch), self.batch_size):
-            rows = slice(start, start + self.batch_size)
+        for start in range(0, rows, step):
+            window = slice(start, start + step)
             parts.append(
-                self.adapter.fuse(
-                    {n: e[rows] for n, e in embeddings.items()}, {n: m[rows] for n, m in fused_present.items()}
-                )
+                self.adapter.fuse({n: e[window] for n, e in embeddings.items()}, {n: m[window] for n, m in fused_present.items()})
             )
-        return self._collect(parts)
+        stacked = self._collect(parts)
+        n = len(self.batch)
+        return [{task: values[k * n:(k + 1) * n] for task, values in stacked.items()} for k in range(len(requests))]
 
     def _predict_drop(self, present: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
         """Run each present-pattern group with its absent modalities left out.

@@ -5,7 +5,7 @@ The model is evaluated on each subset S of its M modalities (exact over all
 2**M subsets for M <= 10, sampled permutations beyond), with the absent
 modalities fed by a missing-modality policy. Predictions of each (subset,
 policy) and each missing-at-deployment setting are stored as one cell of the
-predictions store, so a killed run resumes; every statistic is then computed
+predictions store, so a killed run resumes. Every statistic is then computed
 from the stored predictions with the run's shared bootstrap replicates.
 """
 
@@ -214,20 +214,23 @@ def prediction_frame(cell: Cell, context: RunContext, outputs: dict[str, np.ndar
 def run_cells(spec: AblationAnalysis, context: RunContext) -> dict[str, pd.DataFrame]:
     """Predictions of every ablation cell by cell id, computing only those not stored yet."""
     pairs = build_cells(spec, context)
-    predictor = None
-    frames = {}
-    for cell, request in pairs:
-        if context.store.has(cell.cell_id):
-            frames[cell.cell_id] = context.store.read([cell.cell_id])
-            continue
-        if predictor is None:
-            predictor = SubsetPredictor(
-                context.adapter, context.batch, device=context.runner.device,
-                batch_size=context.runner.batch_size, seed=spec.seed,
-            )
-        frame = prediction_frame(cell, context, predictor.predict(request["keep"], request["policy"]))
-        context.store.write(cell.cell_id, frame)
-        frames[cell.cell_id] = frame
+    frames = {cell.cell_id: context.store.read([cell.cell_id]) for cell, _ in pairs if context.store.has(cell.cell_id)}
+    pending = [(cell, request) for cell, request in pairs if cell.cell_id not in frames]
+    if not pending:
+        return frames
+    predictor = SubsetPredictor(
+        context.adapter, context.batch, device=context.runner.device,
+        batch_size=context.runner.batch_size, seed=spec.seed,
+    )
+    # Blocks bound memory and let a killed run keep the cells written so far.
+    block = 256
+    for start in range(0, len(pending), block):
+        part = pending[start:start + block]
+        outputs = predictor.predict_many([(request["keep"], request["policy"]) for _, request in part])
+        for (cell, _), cell_outputs in zip(part, outputs, strict=True):
+            frame = prediction_frame(cell, context, cell_outputs)
+            context.store.write(cell.cell_id, frame)
+            frames[cell.cell_id] = frame
     return frames
 
 

@@ -229,3 +229,36 @@ def test_run_missing_curve_ends_at_subset_value(ablation_run):
     assert curve[curve["fraction"] == 0.0]["n_missing"].iloc[0] == 0
     manifest = json.loads((ablation_run / "manifest.json").read_text())
     assert manifest["recipe"]["analyses"][0]["kind"] == "ablation"
+
+
+def test_predict_many_matches_predict(ad_adapter, test_batch):
+    predictor = SubsetPredictor(ad_adapter, test_batch)
+    requests = [({"csf": False}, "zero"), ({"proteins": False, "genotype": False}, "native"), ({}, "marginal")]
+    together = predictor.predict_many(requests)
+    for (keep, policy), outputs in zip(requests, together, strict=True):
+        np.testing.assert_allclose(outputs["impaired"], predictor.predict(keep, policy)["impaired"], atol=1e-6)
+
+
+def test_attribution_beyond_ten_modalities():
+    from robustmed.evaluators.ablation_tables import Game, attribution_rows
+    from robustmed.metrics.shapley import permutation_coalitions, sample_permutations
+    from robustmed.stats.intervals import MetricEstimate
+
+    m = 11
+    weights = np.linspace(0.0, 1.0, m)
+    permutations = sample_permutations(m, 20, seed=0)
+    masks = set(permutation_coalitions(permutations)) | {1 << i for i in range(m)} | {2**m - 1}
+    noise = np.random.default_rng(0).normal(0.0, 0.01, size=50)
+
+    def value(mask):
+        return float(sum(weights[i] for i in range(m) if mask >> i & 1))
+
+    values = {mask: MetricEstimate("auroc", value(mask), value(mask) + noise, 0.0, 0.0) for mask in masks}
+    shapley, interactions, summary = attribution_rows(Game([f"m{i}" for i in range(m)], values, permutations), 0.95, {})
+    np.testing.assert_allclose([row["value"] for row in shapley], weights, atol=1e-12)
+    assert shapley[0]["estimator"] == "permutation sampling (20 orders)"
+    assert interactions == []
+    measures = {row["measure"]: row for row in summary}
+    assert np.isnan(measures["inter_shap"]["value"])
+    assert "at most 10 modalities" in measures["inter_shap"]["reason"]
+    assert measures["shape_cross_modal"]["value"] == pytest.approx(0.0, abs=1e-12)
