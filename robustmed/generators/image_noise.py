@@ -10,7 +10,9 @@ from __future__ import annotations
 import torch
 
 from robustmed.generators._pixels import (
+    _DENSE_STREAM,
     PixelGenerator,
+    derive_keys,
     _view,
     dense_normal,
     dense_poisson,
@@ -26,11 +28,33 @@ class ImageGaussianNoise(PixelGenerator):
     description = "additive Gaussian noise, independent per pixel and channel"
 
     def transform_frames(self, frames, params, keys, spec, low, high):
-        # Works on the original values: one noise field, one fused add, one clip.
+        if frames.device.type == "cpu":
+            return self._transform_per_sample(frames, params, keys, low, high)
         noise = dense_normal(keys, frames.shape[1:], stream=0, device=frames.device)
         noise.mul_(_view(params["sigma"] * (high - low), noise.dim()))
         noise.add_(frames)
         return restore_dtype(noise, low, high, frames.dtype)
+
+    @staticmethod
+    def _transform_per_sample(frames, params, keys, low, high):
+        # On the CPU one image at a time keeps the noise buffer in cache, and the
+        # draw, scale and rounding offset fuse into one normal_ call. Rounding half
+        # up is folded in: noise has mean 0.5 and the cast truncates, which equals
+        # floor(x + 0.5) whenever the clipped values are non-negative.
+        seeds = derive_keys(keys, 1, _DENSE_STREAM)[:, 0].tolist()
+        scales = (params["sigma"] * (high - low)).tolist()
+        integer = not frames.dtype.is_floating_point
+        offset = 0.5 if integer else 0.0
+        out = torch.empty_like(frames)
+        buffer = torch.empty(frames.shape[1:], dtype=torch.float32)
+        for i, (seed, scale) in enumerate(zip(seeds, scales, strict=True)):
+            buffer.normal_(offset, scale, generator=torch.Generator().manual_seed(seed))
+            buffer.add_(frames[i])
+            buffer.clamp_(float(low[i]) + offset, float(high[i]) + offset)
+            if integer and float(low[i]) < 0:
+                buffer.floor_()
+            out[i].copy_(buffer)
+        return out
 
 
 class ImageShotNoise(PixelGenerator):

@@ -144,7 +144,7 @@ class VolumeMotion(_TorchioVolume):
     """Rigid patient motion during acquisition, simulated in k-space (TorchIO ``Motion``).
 
     Two movements at random times; rotations up to ``degrees`` about each axis and
-    translations up to the same number of voxels.
+    translations up to half that number of voxels.
     """
 
     name = "volume_motion"
@@ -157,7 +157,7 @@ class VolumeMotion(_TorchioVolume):
         return {
             "degrees": torch.full((len(keys),), float(severity), device=keys.device),
             "rotations": (draws[..., :3] * 2.0 - 1.0) * severity,
-            "translations": (draws[..., 3:6] * 2.0 - 1.0) * severity,
+            "translations": (draws[..., 3:6] * 2.0 - 1.0) * (0.5 * severity),
             "times": slots + (draws[..., 6] * 2.0 - 1.0) * 0.3 * step,
         }
 

@@ -53,7 +53,8 @@ def test_same_seed_same_output(case):
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_different_seed_different_output(case):
     first, second = _run(case, 3.0, seed=0), _run(case, 3.0, seed=1)
-    assert not (_equal(first.values, second.values) and torch.equal(first.present, second.present))
+    same = _equal(first.values, second.values) and torch.equal(first.present, second.present)
+    assert same == case.deterministic
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -76,7 +77,8 @@ def test_type_shape_range_preserved_input_untouched(case, level):
         assert result.values.device == data.values.device
         assert _equal(data.values, before)
         if data.spec.value_range is not None:
-            finite = result.values[~torch.isnan(result.values)] if result.values.is_floating_point() else result.values
+            # torch has no min/max reductions for uint16, so integers are compared as int64.
+            finite = result.values[~torch.isnan(result.values)] if result.values.is_floating_point() else result.values.long()
             assert finite.min() >= data.spec.value_range[0]
             assert finite.max() <= data.spec.value_range[1]
     else:

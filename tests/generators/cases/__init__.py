@@ -45,6 +45,8 @@ class GeneratorCase:
     ``make_input`` builds the input (cached by the tests); ``distortion`` measures
     how far a perturbed output is from the clean one and must grow with level.
     ``kwargs`` are keyword arguments for the generator's constructor besides the ladder.
+    ``deterministic`` marks a generator that draws no random numbers (blur, JPEG, a
+    contrast change): its output must then be the same under every seed.
     """
 
     generator: str
@@ -52,6 +54,7 @@ class GeneratorCase:
     id: str = ""
     distortion: Callable = default_distortion
     kwargs: dict = field(default_factory=dict)
+    deterministic: bool = False
 
     @property
     def case_id(self) -> str:
