@@ -105,6 +105,10 @@ def run_recipe(
         recipe = recipe.model_copy(update={"device": device})
     _check_device(recipe.device)
     root = Path(out) if out is not None else default_output_dir(recipe)
+    if recipe.benchmark is not None:
+        from robustmed.benchmark import run_benchmark
+
+        return run_benchmark(recipe, root, resume=resume, progress=progress)
 
     dataset = load_dataset(recipe.dataset.name)
     batch = dataset.split(recipe.dataset.split)

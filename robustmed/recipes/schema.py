@@ -61,23 +61,68 @@ class ReportSpec(StrictModel):
     figure_formats: list[Literal["png", "pdf", "svg"]] = Field(default_factory=lambda: ["png", "pdf"])
 
 
+def _check_unique_kinds(analyses: list) -> None:
+    kinds = [a.kind for a in analyses]
+    if len(kinds) != len(set(kinds)):
+        raise ValueError("each analysis kind may appear once per recipe")
+
+
+class BenchmarkEntry(StrictModel):
+    """One dataset and model of a benchmark recipe, with its own analyses; results go to ``OUT/<name>/``."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$", max_length=60, description="entry name and output subfolder")
+    dataset: DatasetRef
+    model: ModelRef
+    analyses: list[AnalysisSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_kinds(self) -> BenchmarkEntry:
+        _check_unique_kinds(self.analyses)
+        return self
+
+
 class Recipe(StrictModel):
-    """A complete analysis recipe."""
+    """A complete analysis recipe.
+
+    A single-dataset recipe sets ``dataset``, ``model`` and ``analyses``. A
+    benchmark recipe sets ``benchmark`` instead: a list of entries, each with its
+    own dataset, model and analyses, sharing the other fields.
+    """
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=80)
     description: str = ""
-    dataset: DatasetRef
-    model: ModelRef
+    dataset: DatasetRef | None = None
+    model: ModelRef | None = None
+    benchmark: list[BenchmarkEntry] | None = Field(None, min_length=1)
     device: Literal["cpu", "cuda"] = "cpu"
     batch_size: int = Field(256, ge=1, le=1_000_000)
     seed: int = Field(0, ge=0, description="root seed of every generator")
     bootstrap: BootstrapSpec = Field(default_factory=BootstrapSpec)
-    analyses: list[AnalysisSpec] = Field(min_length=1)
+    analyses: list[AnalysisSpec] = Field(default_factory=list)
     report: ReportSpec = Field(default_factory=ReportSpec)
 
     @model_validator(mode="after")
     def _unique_kinds(self) -> Recipe:
-        kinds = [a.kind for a in self.analyses]
-        if len(kinds) != len(set(kinds)):
-            raise ValueError("each analysis kind may appear once per recipe")
+        _check_unique_kinds(self.analyses)
+        return self
+
+    @model_validator(mode="after")
+    def _single_or_benchmark(self) -> Recipe:
+        single = {"dataset": self.dataset, "model": self.model, "analyses": self.analyses or None}
+        if self.benchmark is None:
+            missing = [field for field, value in single.items() if value is None]
+            if missing:
+                raise ValueError(
+                    f"missing {', '.join(missing)}; a recipe needs dataset, model and analyses "
+                    "(or a benchmark list of entries that each have them)"
+                )
+            return self
+        given = [field for field, value in single.items() if value is not None]
+        if given:
+            raise ValueError(
+                f"a benchmark recipe sets dataset, model and analyses per entry; remove the top-level {', '.join(given)}"
+            )
+        names = [entry.name for entry in self.benchmark]
+        if len(names) != len(set(names)):
+            raise ValueError("benchmark entry names must be unique")
         return self
