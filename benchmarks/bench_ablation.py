@@ -17,6 +17,7 @@ sweep, marked as such in the output).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 import numpy as np
@@ -138,6 +139,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--naive-subsets", type=int, default=16, help="subsets timed for the naive M = 10 sweep")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)
     policies = ("native", "zero", "mean", "marginal")
 
     dataset = load_dataset("ad_data")

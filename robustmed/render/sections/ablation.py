@@ -37,8 +37,9 @@ def ablation_section(root: Path, formats: list[str]) -> ReportPart | None:
         "The model is evaluated on every subset of its modalities; an absent modality is fed by a fill "
         "policy. v(S) is the metric when only the modalities in S are present. Shapley values split "
         "v(all) − v(none) among the modalities; interaction indices show pairs that help (positive) or "
-        "substitute for each other (negative). Intervals are 95% bootstrap intervals over patients, with "
-        "the same resampled patients for every subset."
+        "substitute for each other (negative). For lower-is-better metrics such as the Brier score, a "
+        "negative Shapley value means the modality improves the metric. Intervals are 95% bootstrap "
+        "intervals over patients, with the same resampled patients for every subset."
     )
     unsupported = policies[~policies["supported"]]
     for _, row in unsupported.iterrows():
@@ -75,18 +76,21 @@ def ablation_section(root: Path, formats: list[str]) -> ReportPart | None:
 
 
 def _shapley_table(shapley: pd.DataFrame, summary: pd.DataFrame) -> Table:
+    modalities = list(dict.fromkeys(shapley["modality"]))
     rows = []
     for (policy, metric), part in shapley.dropna(subset=["value"]).groupby(["policy", "metric"], sort=False):
         measures = summary[(summary["policy"] == policy) & (summary["metric"] == metric)].set_index("measure")
+        by_modality = part.set_index("modality")
         cells = [policy, metric]
-        cells += [f"{r['modality']}: {format_interval(r['value'], r['ci_low'], r['ci_high'])}" for _, r in part.iterrows()]
+        for modality in modalities:
+            r = by_modality.loc[modality]
+            cells.append(format_interval(r["value"], r["ci_low"], r["ci_high"]))
         for measure in ("inter_shap", "shape_cross_modal"):
             m = measures.loc[measure]
             cells.append(format_interval(m["value"], m["ci_low"], m["ci_high"]))
         rows.append(cells)
-    width = max((len(r) for r in rows), default=4)
-    modality_columns = [f"Shapley {k + 1}" for k in range(width - 4)]
-    return Table("Shapley values, InterSHAP and SHAPE cross-modal term", ["policy", "metric", *modality_columns, "InterSHAP", "SHAPE cross-modal"], rows, text_columns=2)
+    columns = ["policy", "metric", *[f"Shapley: {m}" for m in modalities], "InterSHAP", "SHAPE cross-modal"]
+    return Table("Shapley values, InterSHAP and SHAPE cross-modal term [95% CI]", columns, rows, text_columns=2)
 
 
 def _novel_table(novel: pd.DataFrame) -> Table:
