@@ -24,7 +24,13 @@ RECIPE = {
             "min_group_size": 10,
             "prevalence": [0.3, 0.9],
             "covariate": {"attribute": "age", "strengths": [-1.0, 1.0]},
-        }
+        },
+        {
+            "kind": "fairness",
+            "attributes": ["sex"],
+            "metrics": ["auroc"],
+            "threshold": {"rule": "sensitivity", "target": 0.8, "split": "train"},
+        },
     ],
     "report": {"figure_formats": ["png"]},
 }
@@ -39,7 +45,8 @@ def shift_run(tmp_path_factory):
     with pytest.warns(SmallGroupWarning, match="Subgroup 'inst-33' of 'site' has 1 samples"):
         result = CliRunner().invoke(app, ["run", str(recipe), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    tables = {n: pd.read_parquet(out / "tables" / f"{n}.parquet") for n in ("shift_domains", "shift_gap", "shift_synthetic")}
+    names = ("shift_domains", "shift_gap", "shift_synthetic", "fairness_threshold")
+    tables = {n: pd.read_parquet(out / "tables" / f"{n}.parquet") for n in names}
     return out, tables
 
 
@@ -127,3 +134,19 @@ def test_unknown_domain_column_is_one_clear_message(tmp_path):
     assert result.exit_code != 0
     assert "analyses.shift.domain_column: unknown metadata column 'hospital'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_threshold_chosen_on_train_split(shift_run):
+    from robustmed.data import load_dataset
+    from robustmed.metrics.operating_points import choose_threshold
+    from robustmed.models.registry import load_reference_adapter
+
+    _, tables = shift_run
+    chosen = tables["fairness_threshold"].iloc[0]
+    assert chosen["split"] == "train"
+    assert chosen["n"] == 67
+    assert chosen["sensitivity"] >= 0.8
+    train = load_dataset("ncctg_lung").split("train")
+    probabilities = load_reference_adapter("ncctg_late_fusion").predict(train)["death_1y"].double().numpy()
+    expected = choose_threshold(train.targets["death_1y"].numpy(), probabilities, "sensitivity", 0.8)
+    assert chosen["threshold"] == pytest.approx(expected, abs=1e-6)
