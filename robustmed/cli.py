@@ -1,4 +1,4 @@
-"""Command-line interface: ``robustmed run``, ``robustmed list`` and ``robustmed report``."""
+"""Command-line interface: ``robustmed run``, ``list``, ``report``, ``calibrate`` and ``preview``."""
 
 from __future__ import annotations
 
@@ -114,6 +114,56 @@ def report(
     except RobustmedError as error:
         _fail(str(error), code=1)
     typer.echo(f"Report: {path}")
+
+
+@app.command()
+def calibrate(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for calibration.csv and calibration.md.")] = Path(
+        "reports/calibration"
+    ),
+    kind: Annotated[list[str] | None, typer.Option("--kind", "-k", help="Modality kind to calibrate (repeatable). Default: all.")] = None,
+    generator: Annotated[
+        list[str] | None, typer.Option("--generator", "-g", help="Generator to calibrate (repeatable). Default: all.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Root seed of the generators' random numbers.")] = 0,
+) -> None:
+    """Measure fidelity loss per severity level of each generator on real samples."""
+    from robustmed.errors import RobustmedError
+    from robustmed.generators.calibration import calibrate as run_calibration
+    from robustmed.generators.calibration import write_calibration
+
+    command = " ".join(["robustmed calibrate", *[f"--kind {k}" for k in kind or []], *[f"--generator {g}" for g in generator or []]])
+    try:
+        table = run_calibration(kind, generator, root_seed=seed)
+    except RobustmedError as error:
+        _fail(str(error))
+    csv_path, md_path, summary = write_calibration(table, out, command)
+    typer.echo(f"Calibrated {len(summary)} generator-sample pairs.")
+    typer.echo(f"Table: {csv_path}")
+    typer.echo(f"Summary: {md_path}")
+    failing = summary[~summary["monotone"]]
+    if not failing.empty:
+        pairs = ", ".join(f"{row.generator} on {row.sample}" for row in failing.itertuples())
+        _fail(f"fidelity loss does not grow with the level for: {pairs}.", code=1)
+
+
+@app.command()
+def preview(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for index.html and figures/.")] = Path("reports/preview"),
+    kind: Annotated[list[str] | None, typer.Option("--kind", "-k", help="Modality kind to show (repeatable). Default: all.")] = None,
+    generator: Annotated[
+        list[str] | None, typer.Option("--generator", "-g", help="Generator to show (repeatable). Default: all.")
+    ] = None,
+) -> None:
+    """Render a gallery of every generator at levels 0-5 on a real sample of its modality."""
+    from robustmed.errors import RobustmedError
+    from robustmed.render.gallery import render_gallery
+
+    try:
+        path = render_gallery(out, kind, generator)
+    except RobustmedError as error:
+        _fail(str(error))
+    typer.echo(f"Gallery: {path}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -16,9 +16,6 @@ from robustmed.data.spec import ModalitySpec
 from robustmed.generators.base import Generator, clip_to_spec, per_sample
 from robustmed.generators.random import normal, uniform
 
-# 60 dB anchors the ladder's level 0 for interpolation (levels in (0, 1) stay almost clean).
-CLEAN_SNR_DB = 60.0
-
 
 def check_time_series(x, owner: str) -> torch.Tensor:
     """Return ``x`` after checking it is a (B, C, T) tensor."""

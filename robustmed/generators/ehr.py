@@ -33,7 +33,7 @@ def _check_features(x, owner: str) -> torch.Tensor:
 
 
 def relative_position(x: torch.Tensor, spec: ModalitySpec, owner: str) -> torch.Tensor:
-    """Each value's position in its feature's training range, clipped to [0, 1]."""
+    """Return each value's position in its feature's training range, clipped to [0, 1]."""
     if spec.feature_range is None:
         raise ValueError(
             f"Generator {owner!r} needs the training range of each feature of modality {spec.name!r}; "

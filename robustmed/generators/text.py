@@ -188,8 +188,10 @@ def flip_negation(sentence: str) -> str:
 
     A negation cue ("no", "not", "without", "negative for") is removed; otherwise
     "not" follows the first copula ("The lungs are not clear"), or "No" starts
-    the sentence ("No basilar atelectasis.").
+    the sentence ("No basilar atelectasis."). A sentence "None." stays as it is.
     """
+    if re.match(r"\s*none\b", sentence, re.IGNORECASE):
+        return sentence
     cue = _NEGATED.search(sentence)
     if cue is not None:
         flipped = sentence[: cue.start()] + sentence[cue.end() :]

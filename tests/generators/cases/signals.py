@@ -1,0 +1,59 @@
+"""Signal and audio cases on real ECG recordings (MIT-BIH windows, a 12-lead ECG)."""
+
+from dataclasses import replace
+from functools import cache
+
+import torch
+
+from tests.generators.cases import GeneratorCase, GeneratorInput
+
+N_WINDOWS = 6
+# Two seconds of every channel keep the hash-based noise of the 12-lead record cheap.
+MAX_SAMPLES = 2000
+N_AUDIO_WINDOWS = 4
+# Four seconds of audio keep the per-sample audiomentations calls fast.
+AUDIO_SAMPLES = 8000
+
+
+@cache
+def signal_input(sample: str) -> GeneratorInput:
+    from robustmed.data.samples import real_samples
+
+    for name, values, spec, _ in real_samples("signal"):
+        if name == sample:
+            values = values[:N_WINDOWS, :, :MAX_SAMPLES].contiguous()
+            spec = replace(spec, shape=tuple(values.shape[1:]))
+            ids = [f"{name}-{i}" for i in range(len(values))]
+            return GeneratorInput(values, torch.ones(len(values), dtype=torch.bool), spec, ids)
+    raise KeyError(sample)
+
+
+@cache
+def audio_input() -> GeneratorInput:
+    from robustmed.data.samples import real_samples
+
+    name, values, spec, _ = real_samples("audio")[0]
+    values = values[:N_AUDIO_WINDOWS, :, :AUDIO_SAMPLES].contiguous()
+    spec = replace(spec, shape=tuple(values.shape[1:]))
+    ids = [f"{name}-{i}" for i in range(len(values))]
+    return GeneratorInput(values, torch.ones(len(values), dtype=torch.bool), spec, ids)
+
+
+SIGNAL_GENERATORS = (
+    "signal_white_noise", "signal_baseline_wander", "signal_powerline", "signal_emg",
+    "signal_electrode_motion", "signal_clipping", "signal_lead_loss", "signal_lead_swap",
+    "signal_rate_mismatch", "missing_segment",
+)
+# The 12-lead record is a single sample: only generators whose draws differ per channel
+# or per harmonic give different outputs under two seeds.
+TWELVE_LEAD_GENERATORS = ("signal_white_noise", "signal_powerline", "signal_emg", "signal_lead_loss")
+AUDIO_GENERATORS = (
+    "audio_gaussian_snr", "audio_colour_noise", "audio_friction", "audio_bandpass", "audio_gain",
+    "audio_clipping", "audio_time_mask", "audio_bit_depth", "missing_segment",
+)
+
+CASES = [
+    *[GeneratorCase(g, lambda: signal_input("mitbih_ecg"), id=f"{g}-mitbih") for g in SIGNAL_GENERATORS],
+    *[GeneratorCase(g, lambda: signal_input("twelve_lead_ecg"), id=f"{g}-12lead") for g in TWELVE_LEAD_GENERATORS],
+    *[GeneratorCase(g, audio_input, id=f"{g}-audio") for g in AUDIO_GENERATORS],
+]
