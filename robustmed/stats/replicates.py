@@ -11,11 +11,12 @@ values, because all derive from :meth:`Resampler.draws`.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
-from robustmed._validation import check_in
+from robustmed._validation import check_in, check_positive_int
 from robustmed.metrics.classification import SortedScores
 from robustmed.metrics.registry import get_metric
 from robustmed.stats.bootstrap import (
@@ -28,7 +29,9 @@ from robustmed.stats.bootstrap import (
 )
 
 
-def _auroc_from_draws(y: np.ndarray, p: np.ndarray, resampler: Resampler, n_resamples: int) -> np.ndarray:
+def _auroc_from_draws(
+    y: np.ndarray, p: np.ndarray, resampler: Resampler, n_resamples: int, n_jobs: int = 1
+) -> np.ndarray:
     """AUROC replicates straight from the draws; needs unclustered, class-pure strata.
 
     Negatives and positives are each put in score order once. A replicate then
@@ -51,24 +54,35 @@ def _auroc_from_draws(y: np.ndarray, p: np.ndarray, resampler: Resampler, n_resa
     hi = np.searchsorted(negative_scores, p[positive_order], side="right")
     targets = [rank[members] for members in resampler.stratum_members]
     is_positive = [bool(y[members[0]] == 1) for members in resampler.stratum_members]
-    cumulative = np.zeros(n_negative + 1, dtype=np.int64)
     untied = np.array_equal(lo, hi)
     values = np.empty(n_resamples)
-    for replicate in range(n_resamples):
-        rng = resampler.generator(replicate)
-        negative_counts, positive_counts = [], []
-        # The same calls in the same order as Resampler.draws, so the replicate is identical.
-        for stratum_targets, positive in zip(targets, is_positive, strict=True):
-            drawn = stratum_targets[rng.integers(0, len(stratum_targets), len(stratum_targets))]
-            if positive:
-                positive_counts.append(np.bincount(drawn, minlength=n_positive))
-            else:
-                negative_counts.append(np.bincount(drawn, minlength=n_negative))
-        negative_total = negative_counts[0] if len(negative_counts) == 1 else np.sum(negative_counts, axis=0)
-        positive_total = positive_counts[0] if len(positive_counts) == 1 else np.sum(positive_counts, axis=0)
-        np.cumsum(negative_total, out=cumulative[1:])
-        wins_twice = 2 * cumulative[lo] if untied else cumulative[lo] + cumulative[hi]
-        values[replicate] = float(positive_total @ wins_twice) / (2.0 * n_positive * n_negative)
+
+    def evaluate_block(replicates: range) -> None:
+        cumulative = np.zeros(n_negative + 1, dtype=np.int64)
+        for replicate in replicates:
+            rng = resampler.generator(replicate)
+            negative_counts, positive_counts = [], []
+            # The same calls in the same order as Resampler.draws, so the replicate is identical.
+            for stratum_targets, positive in zip(targets, is_positive, strict=True):
+                drawn = stratum_targets[rng.integers(0, len(stratum_targets), len(stratum_targets))]
+                if positive:
+                    positive_counts.append(np.bincount(drawn, minlength=n_positive))
+                else:
+                    negative_counts.append(np.bincount(drawn, minlength=n_negative))
+            negative_total = negative_counts[0] if len(negative_counts) == 1 else np.sum(negative_counts, axis=0)
+            positive_total = positive_counts[0] if len(positive_counts) == 1 else np.sum(positive_counts, axis=0)
+            np.cumsum(negative_total, out=cumulative[1:])
+            wins_twice = 2 * cumulative[lo] if untied else cumulative[lo] + cumulative[hi]
+            values[replicate] = float(positive_total @ wins_twice) / (2.0 * n_positive * n_negative)
+
+    # Threads share the work because NumPy releases the GIL in the random draws, gathers and
+    # sums; each replicate has its own generator, so the values do not depend on n_jobs.
+    blocks = [range(start, n_resamples, n_jobs) for start in range(n_jobs)]
+    if n_jobs == 1:
+        evaluate_block(blocks[0])
+    else:
+        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            list(pool.map(evaluate_block, blocks))
     return values
 
 
@@ -80,6 +94,7 @@ def metric_replicates(
     n_resamples: int,
     *,
     chunk_size: int | None = None,
+    n_jobs: int = 1,
 ) -> np.ndarray:
     """Values of a registered metric on replicates 0 to ``n_resamples - 1`` of ``resampler``.
 
@@ -93,11 +108,15 @@ def metric_replicates(
     n_resamples : int
     chunk_size : int, optional
         Replicates evaluated together; default keeps a chunk near 256 MiB.
+    n_jobs : int, default=1
+        Threads for the AUROC path that works from the draws (class-pure strata,
+        no clusters). The values are the same for any ``n_jobs``.
 
     Returns
     -------
     ndarray of shape (n_resamples,)
     """
+    check_positive_int(n_jobs, name="n_jobs", owner="metric_replicates")
     y = np.asarray(y).astype(np.int64)
     p = np.asarray(p, dtype=np.float64)
     if len(y) != resampler.n:
@@ -105,7 +124,7 @@ def metric_replicates(
     if metric_name == "auroc":
         pure = all(np.unique(y[members]).size == 1 for members in resampler.stratum_members)
         if pure and not resampler.clustered and resampler.scheme == "multinomial":
-            return _auroc_from_draws(y, p, resampler, n_resamples)
+            return _auroc_from_draws(y, p, resampler, n_resamples, n_jobs)
         scores = SortedScores(y, p)
         return bootstrap_replicates(scores.auroc, resampler, n_resamples, chunk_size=chunk_size, order=scores.order)
     metric = get_metric(metric_name)

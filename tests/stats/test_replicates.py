@@ -76,3 +76,10 @@ def test_paired_difference_rejects_unknown_method(tied_scores):
     y, p = tied_scores
     with pytest.raises(ValueError, match="method must be one of"):
         paired_difference("auroc", y, p, p, Resampler(y), 10, method="normal")
+
+
+def test_threads_give_same_replicates(tied_scores):
+    y, p = tied_scores
+    resampler = Resampler(y, seed=5)
+    single = metric_replicates("auroc", y, p, resampler, 23)
+    np.testing.assert_array_equal(metric_replicates("auroc", y, p, resampler, 23, n_jobs=3), single)
