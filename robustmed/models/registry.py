@@ -20,6 +20,7 @@ REFERENCE_MODULES = (
     "robustmed.models.peptide",
     "robustmed.models.lung_reference",
     "robustmed.models.actg_reference",
+    "robustmed.models.benchmark",
 )
 
 
