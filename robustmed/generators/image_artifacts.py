@@ -27,7 +27,7 @@ _HED_FROM_RGB = torch.linalg.inv(_RGB_FROM_HED)
 _OD_FLOOR = 1e-6
 
 # Most deposits, bubbles and marks an image gets; the "count" ladders stay below it.
-MAX_BLOBS = 160
+MAX_BLOBS = 256
 
 
 def _grid(height: int, width: int, device) -> tuple[torch.Tensor, torch.Tensor]:

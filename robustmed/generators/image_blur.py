@@ -29,6 +29,9 @@ def gaussian_kernel_size(sigma: float) -> int:
 
 
 def gaussian_kernel_1d(sigma: float) -> np.ndarray:
+    if sigma < 1e-3:
+        # Narrower than a thousandth of a pixel: the identity, and no division by ~0.
+        return np.ones(1, dtype=np.float32)
     half = gaussian_kernel_size(sigma) // 2
     taps = np.exp(-0.5 * (np.arange(-half, half + 1) / sigma) ** 2)
     return (taps / taps.sum()).astype(np.float32)
@@ -58,6 +61,21 @@ def motion_kernel(length: float, angle: float) -> np.ndarray:
                 if 0 <= y0 + dy < size and 0 <= x0 + dx < size:
                     kernel[y0 + dy, x0 + dx] += wy * wx
     return kernel / kernel.sum()
+
+
+def _fit_kernel(kernel: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Crop a centred kernel to at most 2·(min(H, W) - 1) + 1 taps and renormalise.
+
+    A reflected border needs the kernel's half-width below the image size; wider
+    kernels make OpenCV return garbage and torch's reflect padding raise.
+    """
+    half = kernel.shape[0] // 2
+    limit = max(0, min(height, width) - 1)
+    if half <= limit:
+        return kernel
+    cut = half - limit
+    kernel = kernel[cut:-cut, cut:-cut] if kernel.ndim == 2 else kernel[cut:-cut]
+    return (kernel / kernel.sum()).astype(np.float32)
 
 
 def _pad_to(kernel: np.ndarray, size: int) -> np.ndarray:
@@ -90,12 +108,20 @@ def _cv_planes(frames: torch.Tensor, filter_image) -> torch.Tensor:
 
 def filter_frames(frames: torch.Tensor, kernels: list[np.ndarray], low, high) -> torch.Tensor:
     """Convolve frame i (all channels) with ``kernels[i]``; reflected borders."""
-    if frames.device.type == "cpu":
-        def plane(i, image):
-            return cv2.filter2D(image, -1, kernels[i], borderType=cv2.BORDER_REFLECT_101)
+    kernels = [_fit_kernel(k, *frames.shape[-2:]) for k in kernels]
+    if frames.device.type != "cpu":
+        return filter_frames_torch(frames, kernels, low, high)
 
-        out = _cv_planes(frames, plane)
-        return restore_dtype(out.float(), low, high, frames.dtype) if out.dtype != frames.dtype else out
+    def plane(i, image):
+        return cv2.filter2D(image, -1, kernels[i], borderType=cv2.BORDER_REFLECT_101)
+
+    out = _cv_planes(frames, plane)
+    return restore_dtype(out.float(), low, high, frames.dtype) if out.dtype != frames.dtype else out
+
+
+def filter_frames_torch(frames: torch.Tensor, kernels: list[np.ndarray], low, high) -> torch.Tensor:
+    """Batched torch version of :func:`filter_frames`, used on CUDA: one grouped convolution."""
+    kernels = [_fit_kernel(k, *frames.shape[-2:]) for k in kernels]
     size = max(k.shape[0] for k in kernels)
     n, channels, height, width = frames.shape
     weight = torch.from_numpy(np.stack([_pad_to(k, size) for k in kernels])).to(frames.device)
@@ -109,21 +135,26 @@ def filter_frames(frames: torch.Tensor, kernels: list[np.ndarray], low, high) ->
 
 def gaussian_frames(frames: torch.Tensor, sigmas: list[float], low, high) -> torch.Tensor:
     """Gaussian blur of frame i with standard deviation ``sigmas[i]`` pixels."""
-    if frames.device.type == "cpu":
-        # cv2.sepFilter2D with a float kernel runs about twice as fast on uint8 as
-        # cv2.GaussianBlur, whose bit-exact fixed-point path is slower (OpenCV 4.x and 5.x).
-        kernels = {s: gaussian_kernel_1d(s) for s in set(sigmas)}
+    if frames.device.type != "cpu":
+        return gaussian_frames_torch(frames, sigmas, low, high)
+    # cv2.sepFilter2D with a float kernel runs about twice as fast on uint8 as
+    # cv2.GaussianBlur, whose bit-exact fixed-point path is slower (OpenCV 4.x and 5.x).
+    kernels = {s: _fit_kernel(gaussian_kernel_1d(s), *frames.shape[-2:]) for s in set(sigmas)}
 
-        def plane(i, image):
-            taps = kernels[sigmas[i]]
-            return cv2.sepFilter2D(image, -1, taps, taps, borderType=cv2.BORDER_REFLECT_101)
+    def plane(i, image):
+        taps = kernels[sigmas[i]]
+        return cv2.sepFilter2D(image, -1, taps, taps, borderType=cv2.BORDER_REFLECT_101)
 
-        out = _cv_planes(frames, plane)
-        return restore_dtype(out.float(), low, high, frames.dtype) if out.dtype != frames.dtype else out
+    out = _cv_planes(frames, plane)
+    return restore_dtype(out.float(), low, high, frames.dtype) if out.dtype != frames.dtype else out
+
+
+def gaussian_frames_torch(frames: torch.Tensor, sigmas: list[float], low, high) -> torch.Tensor:
+    """Batched torch version of :func:`gaussian_frames`, used on CUDA: two 1D convolutions."""
     out = torch.empty_like(frames, dtype=torch.float32)
     for sigma in sorted(set(sigmas)):
         rows = [i for i, s in enumerate(sigmas) if s == sigma]
-        taps = torch.from_numpy(gaussian_kernel_1d(sigma)).to(frames.device)
+        taps = torch.from_numpy(_fit_kernel(gaussian_kernel_1d(sigma), *frames.shape[-2:])).to(frames.device)
         half = len(taps) // 2
         x = frames[rows].float()
         n, channels, height, width = x.shape
