@@ -90,11 +90,20 @@ def calibrate(
             for generator in chosen:
                 keys = sample_keys(root_seed, generator.name, ids)
                 logger.info("calibrating %s on %s", generator.name, sample_name)
+                pair_rows = []
+                reason = ""
                 for level in ladder_levels():
-                    result = generator(values, present, float(level), keys, spec)
+                    try:
+                        result = generator(values, present, float(level), keys, spec)
+                    except (ValueError, TypeError) as error:
+                        # A generator may not apply to this sample (an RGB stain shift on a
+                        # grayscale radiograph): record why instead of a loss.
+                        reason = str(error)
+                        logger.info("skipping %s on %s: %s", generator.name, sample_name, reason)
+                        break
                     measures, losses = fidelity_loss(values, result.values, present, result.present, spec)
                     mean_loss = float(losses.mean())
-                    rows.append(
+                    pair_rows.append(
                         {
                             "kind": kind.value,
                             "sample": sample_name,
@@ -107,8 +116,28 @@ def calibrate(
                             "loss": mean_loss,
                             "target_loss": TARGET_LOSS[level],
                             "n": len(values),
+                            "reason": "",
                         }
                     )
+                if reason:
+                    pair_rows = [
+                        {
+                            "kind": kind.value,
+                            "sample": sample_name,
+                            "generator": generator.name,
+                            "level": level,
+                            "parameter": generator.ladder.parameter,
+                            "parameter_value": generator.ladder.value(level) if level else generator.ladder.identity,
+                            "measure": MEASURES[kind],
+                            "fidelity": math.nan,
+                            "loss": math.nan,
+                            "target_loss": TARGET_LOSS[level],
+                            "n": len(values),
+                            "reason": reason,
+                        }
+                        for level in ladder_levels()
+                    ]
+                rows.extend(pair_rows)
     if not rows:
         raise RobustmedError("No generator accepts the selected modality kinds; nothing to calibrate.")
     return pd.DataFrame(rows)
@@ -122,7 +151,12 @@ def _all_present(n: int):
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:
     """Summarise the long table: one row per (kind, sample, generator) with the loss at levels 0-5,
-    whether it is monotone, and the largest distance to the target losses."""
+    whether it is monotone, and the largest distance to the target losses.
+
+    Pairs where the generator does not apply to the sample (a ``reason`` is set) are left out.
+    """
+    if "reason" in table:
+        table = table[table["reason"].fillna("") == ""]
     wide = table.pivot_table(index=["kind", "sample", "generator"], columns="level", values="loss", sort=False)
     wide.columns = [f"loss_{int(c)}" for c in wide.columns]
     losses = wide.to_numpy()
@@ -132,7 +166,7 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index()
 
 
-def to_markdown(summary: pd.DataFrame, command: str) -> str:
+def to_markdown(summary: pd.DataFrame, command: str, skipped: pd.DataFrame | None = None) -> str:
     """Markdown page with the calibration summary, grouped by modality kind."""
     lines = [
         "# Severity calibration",
@@ -160,6 +194,11 @@ def to_markdown(summary: pd.DataFrame, command: str) -> str:
             cells += ["yes" if row["monotone"] else "**no**", f"{row['max_target_error']:.3f}"]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
+    if skipped is not None and not skipped.empty:
+        lines += ["## Not applicable", "", "Generator and sample pairs that the generator rejects:", ""]
+        for row in skipped.itertuples():
+            lines.append(f"- {row.generator} on {row.sample} ({row.kind}): {row.reason}")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -170,7 +209,8 @@ def write_calibration(table: pd.DataFrame, out: Path, command: str) -> tuple[Pat
     csv_path = out / "calibration.csv"
     md_path = out / "calibration.md"
     _atomic_write(csv_path, table.to_csv(index=False, float_format="%.6g"))
-    _atomic_write(md_path, to_markdown(summary, command))
+    skipped = table[table["reason"].fillna("") != ""].drop_duplicates(["kind", "sample", "generator"])
+    _atomic_write(md_path, to_markdown(summary, command, skipped))
     return csv_path, md_path, summary
 
 

@@ -55,6 +55,10 @@ def _ssim(clean: np.ndarray, perturbed: np.ndarray, spec: ModalitySpec) -> float
     if spec.kind == ModalityKind.VIDEO:
         return float(np.mean([_ssim(c, p, _frame_spec(spec)) for c, p in zip(clean, perturbed, strict=True)]))
     spatial = 3 if spec.kind == ModalityKind.VOLUME else 2
+    if spatial == 3 and min(clean.shape[-3:]) < 7:
+        # Too few slices for a 3D window of 7: average the SSIM of the 2D slices.
+        slices = [(c, p) for c, p in zip(np.moveaxis(clean, -3, 0), np.moveaxis(perturbed, -3, 0), strict=True)]
+        return float(np.mean([_ssim(c, p, _frame_spec(spec)) for c, p in slices]))
     if clean.ndim == spatial:
         return float(structural_similarity(clean, perturbed, data_range=data_range))
     if clean.ndim == spatial + 1:

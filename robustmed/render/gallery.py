@@ -41,7 +41,8 @@ class GalleryEntry:
     parameter: str
     unit: str
     values: list[str]
-    figure: str
+    figure: str = ""
+    skipped: str = ""
     diffs: list[tuple[int, list[tuple[str, str]]]] = field(default_factory=list)
 
 
@@ -68,6 +69,18 @@ def diff_segments(clean: str, perturbed: str, by_word: bool) -> list[tuple[str, 
         if b1 > b0:
             pieces.append(("insert", joiner.join(b[b0:b1])))
     return pieces
+
+
+def _entry(generator, figure: str = "", skipped: str = "") -> GalleryEntry:
+    return GalleryEntry(
+        generator=generator.name,
+        description=generator.description,
+        parameter=generator.ladder.parameter,
+        unit=generator.ladder.unit,
+        values=[f"{v:g}" for v in generator.ladder.values],
+        figure=figure,
+        skipped=skipped,
+    )
 
 
 def _select(kind: ModalityKind, names: Iterable[str] | None) -> list:
@@ -121,7 +134,12 @@ def render_gallery(
             logger.info("rendering %s on %s", generator.name, sample_name)
             keys = sample_keys(root_seed, generator.name, ids)
             levels = _levels(generator)
-            batches = [generator(values, present, float(entry["level"]), keys, spec) for entry in levels]
+            try:
+                batches = [generator(values, present, float(entry["level"]), keys, spec) for entry in levels]
+            except (ValueError, TypeError) as error:
+                # The generator does not apply to this sample (for example RGB-only on grayscale).
+                section.entries.append(_entry(generator, skipped=str(error)))
+                continue
             # Batch kinds show several samples; others show the first sample that every level keeps present.
             index = 0
             if kind not in BATCH_KINDS:
@@ -130,14 +148,7 @@ def render_gallery(
             outputs = [b.values if kind in BATCH_KINDS else b.values[index] for b in batches]
             stem = figures / f"{kind.value}-{generator.name}"
             level_panels(outputs, spec, levels, stem)
-            entry = GalleryEntry(
-                generator=generator.name,
-                description=generator.description,
-                parameter=generator.ladder.parameter,
-                unit=generator.ladder.unit,
-                values=[f"{v:g}" for v in generator.ladder.values],
-                figure=f"{FIGURES}/{stem.name}.png",
-            )
+            entry = _entry(generator, figure=f"{FIGURES}/{stem.name}.png")
             if kind in STRING_KINDS:
                 by_word = kind == ModalityKind.TEXT
                 entry.diffs = [
