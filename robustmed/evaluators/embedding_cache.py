@@ -1,6 +1,6 @@
 """Frozen embeddings and head probabilities of a model, computed through its adapter and cached on disk.
 
-One cache entry holds the adapter's ``embed`` output and ``predict``
+One cache entry contains the adapter's ``embed`` output and ``predict``
 probabilities for one (model, dataset, split, perturbation). Its file name is
 the SHA-256 of the model checksum, the data checksum, the split and the
 perturbation, so a changed model or dataset never reads a stale entry. Files

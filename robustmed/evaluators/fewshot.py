@@ -22,7 +22,7 @@ PROTOCOLS = ("linear_probe", "prototype")
 
 
 def stable_key(text: str) -> int:
-    """A 32-bit integer derived from ``text`` that is the same in every process (unlike ``hash``)."""
+    """Derive a 32-bit integer from ``text`` that is the same in every process (unlike ``hash``)."""
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
 
 
@@ -161,8 +161,8 @@ def score_repeats(
     y = np.asarray(y, dtype=np.int64)
     n_repeats = len(probabilities)
     choices = repeat_choices(len(weights), n_repeats, seed) if n_repeats > 1 else None
-    # Row 0 weighs every sample once, so it gives the point value; the weighted
-    # forms equal scikit-learn's metrics (checked in the tests) and share one pass.
+    # Row 0 weighs every sample once, so it gives the point value. The weighted
+    # forms equal scikit-learn's metrics (the tests check this) and share one pass.
     stacked = np.vstack([np.ones((1, len(y))), weights])
     computed = [weighted_scores(y, p, stacked, metrics) for p in probabilities]
     scores = []

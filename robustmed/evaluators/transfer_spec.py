@@ -45,7 +45,7 @@ class MatrixSpec(StrictModel):
     """Cross-task transfer matrix: a probe fitted on task A's train split, scored on task B's test split.
 
     ``label_map`` renames class names to shared labels (names it omits keep
-    their own); a pair (A, B) is scored only when both tasks map onto the same
+    their own). A pair (A, B) is scored only when both tasks map onto the same
     set of shared labels, else its row is NaN with a reason.
     """
 

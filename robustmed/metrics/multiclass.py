@@ -4,7 +4,7 @@ Labels ``y`` are integers 0..K-1 and ``proba`` has shape (n, K). Each metric has
 a point form that calls scikit-learn and a ``*_weighted(y, proba, weights)`` form
 that evaluates every row of a (replicates, n) matrix of bootstrap draw counts at
 once. The weighted forms equal scikit-learn called with ``sample_weight`` set to
-that row (tests check this); they exist because calling scikit-learn once per
+that row, which the tests check. They exist because calling scikit-learn once per
 replicate is about a thousand times slower for 1000 replicates.
 """
 
@@ -94,7 +94,7 @@ def macro_auroc_weighted(y, proba, weights: np.ndarray) -> np.ndarray:
 
 POINT = {"balanced_accuracy": balanced_accuracy, "macro_auroc": macro_auroc, "macro_f1": macro_f1}
 def weighted_scores(y, proba, weights: np.ndarray, metrics) -> dict[str, np.ndarray]:
-    """Every metric in ``metrics`` for every row of ``weights``, sharing one confusion stack."""
+    """Compute every metric in ``metrics`` for every row of ``weights``, sharing one confusion stack."""
     scores = {}
     if {"balanced_accuracy", "macro_f1"} & set(metrics):
         confusion = confusion_weighted(y, proba, weights)

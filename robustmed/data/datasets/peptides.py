@@ -17,9 +17,9 @@ one-letter strings) and ``descriptors``, twelve global physico-chemical
 descriptors that modlAMP computes from the clean sequence (a derived modality:
 perturbing ``sequence`` does not change it).
 
-The four datasets share sequences (the same anticancer peptides appear in both
-anticancer sets; most antimicrobial peptides of the small set recur in the large
-one). One seeded split over the union of sequences assigns every sequence to
+The four datasets share sequences: the same anticancer peptides appear in both
+anticancer sets, and most antimicrobial peptides of the small set recur in the
+large one. One seeded split over the union of sequences assigns every sequence to
 train or test in all datasets at once, so a probe fitted on one dataset's train
 split never sees a test sequence of another. Sample ids are derived from the
 sequence, so a sequence has the same id in every dataset.
@@ -106,7 +106,7 @@ def sequence_id(sequence: str) -> str:
 def read_source(name: str) -> pd.DataFrame:
     """Read one modlAMP dataset as a frame of unique sequences and labels.
 
-    Sequences listed more than once with the same label are kept once; sequences
+    Sequences listed more than once with the same label are kept once. Sequences
     listed with both labels (22 in the UniProt set of modlAMP 4.3.3) are dropped,
     because neither label can be trusted.
     """
