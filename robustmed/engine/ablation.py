@@ -12,6 +12,8 @@ then agree up to float rounding.
 
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -75,13 +77,21 @@ class FillValues:
 
 
 def fill_values(batch: Batch, seed: int) -> FillValues:
-    """Feature means over present samples (NaN features ignored) and donors per modality."""
+    """Feature means over present samples (NaN values ignored) and donors per modality.
+
+    A feature that is NaN in every present sample gets a NaN mean, which the
+    model then receives as it would receive a NaN input.
+    """
     means, donors = {}, {}
     for name, values in batch.modalities.items():
         present = batch.present[name].cpu()
         if isinstance(values, torch.Tensor):
-            kept = values.cpu()[present].double()
-            means[name] = torch.nanmean(kept, dim=0).to(values.dtype) if len(kept) else torch.zeros(values.shape[1:])
+            # NumPy, because torch's reductions on small CPU tensors pay thread-pool start-up costs.
+            kept = values.cpu().numpy()[present.numpy()].astype(np.float64)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN feature has a NaN mean
+                mean = np.nanmean(kept, axis=0) if len(kept) else np.full(values.shape[1:], np.nan)
+            means[name] = torch.from_numpy(mean).to(values.dtype)
         donors[name] = marginal_donors(batch.sample_ids, present.numpy(), seed, name)
     return FillValues(means, donors)
 

@@ -214,22 +214,27 @@ def prediction_frame(cell: Cell, context: RunContext, outputs: dict[str, np.ndar
 def run_cells(spec: AblationAnalysis, context: RunContext) -> dict[str, pd.DataFrame]:
     """Predictions of every ablation cell by cell id, computing only those not stored yet."""
     pairs = build_cells(spec, context)
-    frames = {cell.cell_id: context.store.read([cell.cell_id]) for cell, _ in pairs if context.store.has(cell.cell_id)}
-    pending = [(cell, request) for cell, request in pairs if cell.cell_id not in frames]
-    if not pending:
-        return frames
-    predictor = SubsetPredictor(
-        context.adapter, context.batch, device=context.runner.device,
-        batch_size=context.runner.batch_size, seed=spec.seed,
-    )
-    # Blocks bound memory and let a killed run keep the cells written so far.
+    frames = {}
+    predictor = None
+    # Fixed blocks of the full cell list: a cell's predictions depend in the last float bit
+    # on its rows' position in the fused block, so a resumed run recomputes whole blocks
+    # with the same layout and ends with the same bytes as an uninterrupted run.
     block = 256
-    for start in range(0, len(pending), block):
-        part = pending[start:start + block]
+    for start in range(0, len(pairs), block):
+        part = pairs[start:start + block]
+        if all(context.store.has(cell.cell_id) for cell, _ in part):
+            frames.update({cell.cell_id: context.store.read([cell.cell_id]) for cell, _ in part})
+            continue
+        if predictor is None:
+            predictor = SubsetPredictor(
+                context.adapter, context.batch, device=context.runner.device,
+                batch_size=context.runner.batch_size, seed=spec.seed,
+            )
         outputs = predictor.predict_many([(request["keep"], request["policy"]) for _, request in part])
         for (cell, _), cell_outputs in zip(part, outputs, strict=True):
             frame = prediction_frame(cell, context, cell_outputs)
-            context.store.write(cell.cell_id, frame)
+            if not context.store.has(cell.cell_id):
+                context.store.write(cell.cell_id, frame)
             frames[cell.cell_id] = frame
     return frames
 

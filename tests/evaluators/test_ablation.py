@@ -262,3 +262,15 @@ def test_attribution_beyond_ten_modalities():
     assert np.isnan(measures["inter_shap"]["value"])
     assert "at most 10 modalities" in measures["inter_shap"]["reason"]
     assert measures["shape_cross_modal"]["value"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_run_resume_gives_same_bytes(ablation_run):
+    tables = {p.name: p.read_bytes() for p in (ablation_run / "tables").glob("ablation_*.csv")}
+    cells = sorted((ablation_run / "predictions").glob("ablation-*.parquet"))
+    for path in cells[::40]:
+        path.unlink()
+    result = CliRunner().invoke(app, ["run", "analyses/modality_ablation.yaml", "--out", str(ablation_run), "--resume"])
+    assert result.exit_code == 0, result.output
+    assert len(list((ablation_run / "predictions").glob("ablation-*.parquet"))) == len(cells)
+    for name, content in tables.items():
+        assert (ablation_run / "tables" / name).read_bytes() == content, name
