@@ -156,7 +156,10 @@ def attribute_table(spec: FairnessAnalysis, metadata: pd.DataFrame) -> dict[str,
 
 
 def _disparity_direction(metric: str, measure: str) -> bool:
-    """Whether a larger disparity value is better: the metric's own direction for the worst group, ratios yes, differences no."""
+    """Return whether a larger disparity value is better.
+
+    The worst group follows its metric's direction; ratios are higher-is-better and differences lower-is-better.
+    """
     if measure == "worst_group":
         return grouping.higher_is_better(metric)
     return measure.startswith("ratio")

@@ -183,8 +183,8 @@ def disparity_estimates(
     replicates = fm.disparities(replicate_values, overall.values[measure].replicates, better)
     info["worst_subgroup"] = used[int(point["worst_index"][0])].group.subgroup
     info["replicates_used"] = int(np.isfinite(replicate_values).all(axis=1).sum())
-    # NOTE: max - min over noisy groups is biased upward, so with small groups the percentile
-    # interval of a difference can lie above its point value; read such intervals as noise bounds.
+    # NOTE: max - min over noisy groups is biased upward. With small groups the percentile
+    # interval of a difference can therefore lie above its point value.
     estimates = {m: _from_replicates(point[m][0], replicates[m], confidence) for m in fm.DISPARITY_MEASURES}
     return estimates, info
 
