@@ -10,7 +10,7 @@ Dense noise fields come from one ``torch.Generator`` per sample, seeded from the
 sample's counter-based key. The hash in :mod:`robustmed.generators.random` costs
 about 30 integer operations per value: on a 2-core CPU it produced 14 images/s of
 3×256×256 Gaussian noise, against 1,500 images/s for ``torch.randn`` with a
-seeded generator. Each sample's field still depends only on (root seed,
+seeded generator (one measurement, torch 2.13). Each sample's field still depends only on (root seed,
 generator name, sample id), so batch size and order do not change it.
 NOTE: the same key gives different dense fields on CPU and on CUDA, because the
 two devices run different generator algorithms.
@@ -172,7 +172,7 @@ class PixelGenerator(Generator):
 
         On the CPU frames go through in chunks of about 2**20 values, so the dozen
         element-wise passes of a transform run in cache rather than over the whole
-        batch in memory (3 times faster for the stain shift on 64 RGB 256×256 images).
+        batch in memory (about 3 times faster for the stain shift on 64 RGB 256×256 images).
         Every transform works per sample, so chunking does not change the output.
         """
         step = len(frames)

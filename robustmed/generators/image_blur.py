@@ -1,10 +1,10 @@
 """Optical blur of 2D images and video frames: Gaussian, defocus (disk) and linear motion.
 
-On CPU each image plane is filtered by OpenCV, which keeps uint8 and uint16
-data in their own dtype and was 9 times faster than a batched torch convolution
-on a 2-core CPU. On CUDA the whole batch is filtered by one grouped convolution
-(separable for the Gaussian). Borders are reflected (OpenCV's BORDER_REFLECT_101,
-torch's "reflect" padding: the same rule). CPU and CUDA agree up to rounding.
+On the CPU OpenCV filters one frame at a time, keeping uint8 and uint16 data in
+their own dtype. On CUDA the whole batch goes through one grouped convolution
+(two 1D convolutions for the Gaussian). Borders are reflected (OpenCV's
+BORDER_REFLECT_101 and torch's "reflect" padding are the same rule), and the two
+paths agree to within one grey level.
 """
 
 from __future__ import annotations
@@ -86,9 +86,9 @@ def _pad_to(kernel: np.ndarray, size: int) -> np.ndarray:
 def _cv_planes(frames: torch.Tensor, filter_image) -> torch.Tensor:
     """Apply ``filter_image(index, image)`` to each frame on the CPU; returns a new tensor.
 
-    Frames of 3 or 4 channels are interleaved with cv2.merge (OpenCV filters
-    interleaved channels in one SIMD pass, about 10% faster than plane by plane),
-    others are filtered one (H, W) plane at a time.
+    Frames of 3 or 4 channels are interleaved with cv2.merge, because OpenCV
+    filters interleaved channels in one pass (5-15% faster than plane by plane
+    in a measurement on 256×256 RGB), and others are filtered one plane at a time.
     """
     native = frames.dtype in _CV_NATIVE
     source = frames if native else frames.float()
