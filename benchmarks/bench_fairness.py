@@ -7,8 +7,8 @@ Run on demand (never in the test suite)::
 On the ad_data test split (134 patients) with the reference model, both paths
 compute every sex × age-band subgroup's AUROC, Brier score and sensitivity at
 a fixed threshold for every bootstrap replicate. The vectorised path is what
-the fairness analysis runs (one weighted call per group over all replicates);
-the loop expands each replicate into repeated samples and calls scikit-learn,
+the fairness analysis runs: one weighted call per group over all replicates.
+The loop expands each replicate into repeated samples and calls scikit-learn,
 as a per-replicate bootstrap would. The script checks that both agree and
 prints the best-of-``--repeats`` wall times side by side with their ratio.
 """
