@@ -51,12 +51,12 @@ def test_fidelity_loss_of_zero_db_noise_is_one_half(mitbih):
 
 def test_powerline_peaks_at_mains_frequency(twelve_lead):
     result = _apply("signal_powerline", twelve_lead, 5.0)
-    mains = result.params["mains_hz"].item()
+    mains = result.params["mains_hz"][0].item()
     noise = (result.values - twelve_lead.values)[0, 0].double()
     spectrum = torch.fft.rfft(noise).abs()
     freqs = torch.fft.rfftfreq(noise.numel(), d=1 / twelve_lead.spec.sampling_rate)
     assert mains in (50.0, 60.0)
-    assert freqs[spectrum.argmax()].item() == pytest.approx(mains, abs=0.6)
+    assert freqs[spectrum.argmax()].item() == pytest.approx(mains, abs=1.0)
 
 
 def test_emg_energy_lies_in_muscle_band(mitbih):
@@ -80,7 +80,7 @@ def test_lead_swap_exchanges_two_channels(twelve_lead):
     generator.ladder = replace(generator.ladder, values=(1.0,) * 5)
     keys = sample_keys(0, "signal_lead_swap", twelve_lead.sample_ids)
     result = generator(twelve_lead.values, twelve_lead.present, 5.0, keys, twelve_lead.spec)
-    first, second = result.params["first"].item(), result.params["second"].item()
+    first, second = result.params["first"][0].item(), result.params["second"][0].item()
     assert first != second
     assert torch.equal(result.values[0, first], twelve_lead.values[0, second])
     assert torch.equal(result.values[0, second], twelve_lead.values[0, first])

@@ -17,6 +17,7 @@ from robustmed.data.spec import ModalityKind, ModalitySpec
 WINDOW_SECONDS = 10.0
 N_WINDOWS = 12
 AUDIO_RATE = 2000
+TWELVE_LEAD_WINDOWS = 4
 
 
 @cache
@@ -45,7 +46,10 @@ def _twelve_lead() -> tuple[np.ndarray, float, list[str]]:
     ]
     # waveform_array applies each channel's sensitivity: values are in microvolts.
     values = dataset.waveform_array(0).T.astype(np.float32)
-    return values[None], float(group.SamplingFrequency), leads
+    # Four windows of 2.5 s give several samples, so per-sample events average over more than one draw.
+    width = values.shape[1] // TWELVE_LEAD_WINDOWS
+    windows = np.stack([values[:, i * width : (i + 1) * width] for i in range(TWELVE_LEAD_WINDOWS)])
+    return windows, float(group.SamplingFrequency), leads
 
 
 def signal_samples() -> list[Sample]:
@@ -62,7 +66,7 @@ def signal_samples() -> list[Sample]:
     twelve_spec = ModalitySpec(
         name="twelve_lead_ecg",
         kind=ModalityKind.SIGNAL,
-        shape=twelve.shape[1:],
+        shape=tuple(twelve.shape[1:]),
         unit="uV",
         sampling_rate=twelve_rate,
         feature_names=tuple(leads),
@@ -77,9 +81,9 @@ def signal_samples() -> list[Sample]:
         ),
         (
             "twelve_lead_ecg",
-            torch.from_numpy(twelve),
+            torch.from_numpy(np.ascontiguousarray(twelve)),
             twelve_spec,
-            f"12-lead ECG, {twelve.shape[2] / twelve_rate:g} s at {twelve_rate:g} Hz "
+            f"12-lead ECG, {len(twelve)} windows of {twelve.shape[2] / twelve_rate:g} s at {twelve_rate:g} Hz "
             "(pydicom test file waveform_ecg.dcm).",
         ),
     ]

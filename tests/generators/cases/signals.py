@@ -44,9 +44,8 @@ SIGNAL_GENERATORS = (
     "signal_electrode_motion", "signal_clipping", "signal_lead_loss", "signal_lead_swap",
     "signal_rate_mismatch", "missing_segment",
 )
-# The 12-lead record is a single sample: only generators whose draws differ per channel
-# or per harmonic give different outputs under two seeds.
-TWELVE_LEAD_GENERATORS = ("signal_white_noise", "signal_powerline", "signal_emg", "signal_lead_loss")
+# The 12-lead record gives four windows of 2.5 s (two seconds each in these cases).
+TWELVE_LEAD_GENERATORS = ("signal_white_noise", "signal_powerline", "signal_emg", "signal_lead_loss", "signal_lead_swap")
 AUDIO_GENERATORS = (
     "audio_gaussian_snr", "audio_colour_noise", "audio_friction", "audio_bandpass", "audio_gain",
     "audio_clipping", "audio_time_mask", "audio_bit_depth", "missing_segment",
