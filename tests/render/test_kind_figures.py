@@ -37,6 +37,7 @@ def _reliability():
     frame = _grid(binning=["equal_width"], level=[0.0], attribute=["all", "sex"], subgroup=["f", "m"], bin=range(5))
     frame["confidence"] = 0.5 + 0.1 * frame["bin"]
     frame["accuracy"] = frame["confidence"] - 0.05
+    frame["count"] = 5 + frame["bin"]
     return frame
 
 
