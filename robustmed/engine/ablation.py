@@ -38,7 +38,8 @@ def marginal_donors(sample_ids: Sequence[str], available: np.ndarray, seed: int,
 
     The choice uses counter-based randomness keyed on (seed, modality, sample
     id) and candidates are taken in sample-id order, so the donor depends only on
-    the set of evaluation samples, not on batch size or row order. A sample is its own donor only when no other sample has the modality.
+    the set of evaluation samples, not on batch size or row order. A sample is
+    its own donor only when no other sample has the modality.
 
     Returns
     -------
@@ -55,17 +56,12 @@ def marginal_donors(sample_ids: Sequence[str], available: np.ndarray, seed: int,
     u = uniform(keys, (1,), stream=0, device="cpu", dtype=torch.float64)[:, 0].numpy()
     rank_of = np.full(len(available), -1)
     rank_of[candidates] = np.arange(candidates.size)
-    donors = np.empty(len(available), dtype=np.int64)
-    for i, rank in enumerate(rank_of):
-        pool = candidates.size - (rank >= 0)
-        if pool == 0:
-            donors[i] = i
-            continue
-        k = min(int(u[i] * pool), pool - 1)
-        if rank >= 0 and k >= rank:
-            k += 1  # skip the sample itself
-        donors[i] = candidates[k]
-    return torch.from_numpy(donors)
+    is_candidate = rank_of >= 0
+    pool = candidates.size - is_candidate.astype(np.int64)
+    k = np.minimum((u * pool).astype(np.int64), np.maximum(pool - 1, 0))
+    k = np.where(is_candidate & (k >= rank_of), k + 1, k)  # skip the sample itself
+    donors = np.where(pool == 0, np.arange(len(available)), candidates[np.minimum(k, candidates.size - 1)])
+    return torch.from_numpy(donors.astype(np.int64))
 
 
 @dataclass(frozen=True)

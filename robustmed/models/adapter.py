@@ -13,7 +13,7 @@ from robustmed.data.datasets.base import TaskSpec
 
 MissingPolicy = Literal["native", "drop", "zero", "mean", "learned_token", "marginal"]
 MISSING_POLICIES: tuple[MissingPolicy, ...] = ("native", "drop", "zero", "mean", "learned_token", "marginal")
-# Policies that rewrite the input before the model sees it, so they need nothing from the model.
+# Policies that rewrite the input before the forward pass, so they need no support from the model.
 INPUT_FILL_POLICIES: tuple[MissingPolicy, ...] = ("zero", "mean", "marginal")
 
 

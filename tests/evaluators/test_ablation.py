@@ -202,7 +202,8 @@ def test_run_shapley_efficiency_and_intervals(ablation_run):
     for (policy, metric), part in shapley.dropna(subset=["value"]).groupby(["policy", "metric"]):
         gap = summary.loc[(policy, metric, "v_full"), "value"] - summary.loc[(policy, metric, "v_empty"), "value"]
         assert part["value"].sum() == pytest.approx(gap, abs=1e-9)
-        assert (part["ci_low"] <= part["value"]).all() and (part["value"] <= part["ci_high"]).all()
+        assert (part["ci_low"] <= part["value"]).all()
+        assert (part["value"] <= part["ci_high"]).all()
     auroc = shapley[(shapley["policy"] == "native") & (shapley["metric"] == "auroc")].set_index("modality")
     assert auroc.loc["csf", "ci_low"] > 0
     empty = summary.loc[("native", "auroc", "v_empty"), "value"]

@@ -1,4 +1,4 @@
-"""Shapley attribution checked against brute force on synthetic games with known answers."""
+"""Shapley attribution checked against brute force on synthetic games with known values."""
 
 import itertools
 from math import factorial
