@@ -63,7 +63,7 @@ def _entry_overview(entry: dict, manifest: dict) -> Section:
     paragraph = (
         f"Dataset {entry['dataset']} ({manifest['data']['split']} split), model {entry['model']}. "
         f"Modalities: {described}. Analyses: {', '.join(entry['kinds'])}. "
-        f"The dataset card in docs/datasets/{entry['dataset']}.md says what is real and what is derived."
+        "The bundled datasets' cards in robustmed's docs/datasets/ say what is real and what is derived."
     )
     return Section(anchor=entry["name"], title=f"{entry['name']}: overview", paragraphs=[paragraph])
 
