@@ -116,7 +116,7 @@ def severity_heatmap(severity: pd.DataFrame, metric: str, stem: Path, formats: l
     with figure_style():
         figure, axes = plt.subplots(
             len(targets), len(perturbations),
-            figsize=(2.6 * len(perturbations) + 1.8, 0.28 * n_rows + 1.2 * len(targets)),
+            figsize=(2.9 * len(perturbations) + 1.8, 0.28 * n_rows + 1.2 * len(targets)),
             squeeze=False, sharex=True, sharey="row",
             gridspec_kw={"height_ratios": [len(rows[target]) for target in targets]},
         )
@@ -128,7 +128,8 @@ def severity_heatmap(severity: pd.DataFrame, metric: str, stem: Path, formats: l
                 sns.heatmap(grid, annot=True, fmt=".2f", cmap=SEQUENTIAL_CMAP, vmin=0.5, vmax=1.0, cbar=False, ax=axis,
                             annot_kws={"size": 6})
                 axis.grid(False)
-                axis.set_title(f"{target}\n{perturbation}", fontsize=8)
+                # The task name alone keeps neighbouring titles from overlapping.
+                axis.set_title(f"{target.rsplit('/', 1)[-1]}\n{perturbation}", fontsize=7)
                 axis.set_xlabel("severity level" if i == len(targets) - 1 else "")
                 axis.set_ylabel("")
         figure.colorbar(axes[0][0].collections[0], ax=axes, label=METRIC_LABELS.get(metric, metric), shrink=0.6)
