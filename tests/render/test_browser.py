@@ -1,7 +1,7 @@
 """The report opened in headless Chromium: the summary renders and is in the DOM.
 
 Chromium comes from the Debian packages ``chromium`` and ``chromium-driver``
-(``apt-get install -y chromium chromium-driver``); CI installs them. Outside CI the
+(``apt-get install -y chromium chromium-driver fonts-liberation``); CI installs them. Outside CI the
 tests skip when Chromium is absent; under CI (``CI=true``) they fail instead.
 """
 
@@ -25,7 +25,7 @@ def chromium() -> str:
         path = shutil.which(name)
         if path:
             return path
-    message = "Chromium is not installed (apt-get install -y chromium chromium-driver)"
+    message = "Chromium is not installed (apt-get install -y chromium chromium-driver fonts-liberation)"
     if os.environ.get("CI") == "true":
         pytest.fail(f"{message}; CI must install it before the tests.")
     pytest.skip(message)
