@@ -16,7 +16,9 @@ def test_markdown_keeps_cells_as_written():
     text = to_markdown(TABLE)
     assert "0.050 [0.010, 0.100]" in text
     assert r"female\|50%" in text
-    assert "|:-" in text and "-:|" in text  # text column left, numbers right
+    # Text column left-aligned, number columns right-aligned.
+    assert "|:-" in text
+    assert "-:|" in text
 
 
 def test_latex_uses_booktabs_and_escapes():
