@@ -100,7 +100,11 @@ class _Target:
         patients = test_batch.patient_ids or test_batch.sample_ids
         self.n_patients = len(set(patients))
         bootstrap = context.recipe.bootstrap
-        self.weights = resampling_weights(bootstrap.n_resamples, self.y_test, clusters=patients, seed=bootstrap.seed)
+        # NOTE: intervals are always percentile intervals, even when the recipe asks for BCa,
+        # because the jackknife of BCa has no counterpart for the resampled support draws.
+        self.weights = resampling_weights(
+            bootstrap.n_resamples, self.y_test, clusters=patients, seed=bootstrap.seed, scheme=bootstrap.scheme
+        )
         self.perturbed: list[tuple[InputPerturbation, dict[str, np.ndarray]]] = []
         if spec.perturbation is not None:
             for generator_name, modality in perturbation_pairs(spec, ref):
