@@ -56,8 +56,8 @@ at run time: CT (`693_UNCR`, the two frames of `eCT_Supplemental`, `CT_small`), 
 (`MR2_UNCR`, `MR-SIEMENS-DICOM-WithOverlays`, the ten frames of `emri_small`, `MR_small`),
 ultrasound (`US1_UNCR`, `gdcm-US-ALOKA-16`, `OBXXXX1A`) and computed radiography (`RG1_UNCR`,
 `RG3_UNCR`) from the `pydicom-data` wheel (MIT) and pydicom's test files (MIT), plus the
-immunohistochemistry micrograph and the retina fundus photograph of `skimage.data` (BSD-3;
-public-domain and CC-BY sources). Each image is converted to grayscale (palette and colour
+immunohistochemistry micrograph and the retina fundus photograph of `skimage.data` (the
+scikit-image wheel, BSD-3; each image's own source is in its `skimage.data` docstring). Each image is converted to grayscale (palette and colour
 images through their lookup table, MONOCHROME1 inverted), scaled to [0, 1] between its 1st and
 99th intensity percentiles, resized so its short side is 192 px, and tiled into 32×32
 patches; patches with a standard deviation below 0.04 (background) are dropped and at most
