@@ -100,7 +100,7 @@ class _Target:
         patients = test_batch.patient_ids or test_batch.sample_ids
         self.n_patients = len(set(patients))
         bootstrap = context.recipe.bootstrap
-        # NOTE: intervals are always percentile intervals, even when the recipe asks for BCa,
+        # NOTE: intervals are always percentile intervals, even when the recipe requests BCa,
         # because the jackknife of BCa has no counterpart for the resampled support draws.
         self.weights = resampling_weights(
             bootstrap.n_resamples, self.y_test, clusters=patients, seed=bootstrap.seed, scheme=bootstrap.scheme

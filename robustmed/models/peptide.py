@@ -1,8 +1,8 @@
 """The peptide reference model: a multitask sequence CNN with a descriptor branch.
 
 It is trained on the two antimicrobial tasks only (``amp_vs_tm`` and
-``amp_vs_uniprot``), so the two anticancer tasks are genuine transfer targets:
-the model never saw an anticancer label, and every sequence of the anticancer
+``amp_vs_uniprot``), so the two anticancer tasks are genuine transfer targets.
+The model never saw an anticancer label, and every sequence of the anticancer
 datasets is removed from its training data. Retrain and rewrite the shipped
 weights with::
 

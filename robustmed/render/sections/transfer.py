@@ -35,6 +35,7 @@ def transfer_section(root: Path, formats: list[str]) -> ReportPart | None:
     if fewshot is None and zero_shot is None and matrix is None:
         return None
     formats = _with_png(formats)
+
     section = Section("transfer", "Zero-shot and few-shot transfer")
     section.paragraphs.append(
         "Frozen embeddings of the model feed a logistic-regression linear probe and a nearest-class-prototype "
@@ -43,6 +44,7 @@ def transfer_section(root: Path, formats: list[str]) -> ReportPart | None:
         "draws, spreads are sample standard deviations (ddof = 1), and brackets are 95% bootstrap intervals over "
         "test patients (stratified by class) and support draws. Zero-shot rows use no target labels."
     )
+
     primary = PRIMARY
     if fewshot is not None:
         metrics = list(dict.fromkeys(fewshot["metric"]))
@@ -56,6 +58,7 @@ def transfer_section(root: Path, formats: list[str]) -> ReportPart | None:
         section.tables.append(_fewshot_table(fewshot, primary))
     if zero_shot is not None:
         section.tables.append(_zero_shot_table(zero_shot))
+
     if matrix is not None:
         metric = primary if primary in set(matrix["metric"]) else matrix["metric"].iloc[0]
         paths = matrix_heatmap(matrix, metric, root / FIGURES / f"transfer_matrix_{metric}", formats)
@@ -64,6 +67,7 @@ def transfer_section(root: Path, formats: list[str]) -> ReportPart | None:
                          "on the row task and scored on the column task.")
         )
         section.tables.append(_matrix_table(matrix, metric))
+
     if severity is not None:
         metric = primary if primary in set(severity["metric"]) else severity["metric"].iloc[0]
         paths = severity_heatmap(severity, metric, root / FIGURES / f"transfer_severity_{metric}", formats)
