@@ -70,10 +70,11 @@ def _blob_params(keys, severity, shape_hw, radius_range, stream) -> dict[str, to
 class ImageStainShift(PixelGenerator):
     """Haematoxylin-eosin stain variation: each stain's concentration scaled and shifted.
 
-    RGB is deconvolved into haematoxylin, eosin and DAB optical densities; each is
+    RGB is deconvolved into haematoxylin, eosin and DAB optical densities. Each is
     mapped to c·alpha + beta with alpha ~ U(1 - sigma, 1 + sigma) and beta ~ U(-sigma, sigma)
     per sample (the HED augmentation of Tellez et al., IEEE TMI 37:2126, 2018), then
-    recombined.
+    recombined. Concentrations are not clipped at zero as skimage.color.rgb2hed does,
+    so alpha = 1 and beta = 0 give back the input and small sigmas change it little.
     """
 
     name = "image_stain_shift"
@@ -97,8 +98,8 @@ class ImageStainShift(PixelGenerator):
         stains = []
         for k in range(3):
             stain = density[0] * float(_HED_FROM_RGB[0, k]) + density[1] * float(_HED_FROM_RGB[1, k])
-            stain.add_(density[2], alpha=float(_HED_FROM_RGB[2, k])).clamp_min_(0.0)
-            stains.append(stain.mul_(alpha[:, k]).add_(beta[:, k]).clamp_min_(0.0))
+            stain.add_(density[2], alpha=float(_HED_FROM_RGB[2, k]))
+            stains.append(stain.mul_(alpha[:, k]).add_(beta[:, k]))
         out = torch.empty_like(u)
         for c in range(3):
             channel = stains[0] * float(_RGB_FROM_HED[0, c]) + stains[1] * float(_RGB_FROM_HED[1, c])

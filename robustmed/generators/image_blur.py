@@ -1,7 +1,7 @@
 """Optical blur of 2D images and video frames: Gaussian, defocus (disk) and linear motion.
 
-On the CPU OpenCV filters one frame at a time, keeping uint8 and uint16 data in
-their own dtype. On CUDA the whole batch goes through one grouped convolution
+On the CPU OpenCV filters one image plane at a time, keeping uint8 and uint16
+data in their own dtype. On CUDA the whole batch goes through one grouped convolution
 (two 1D convolutions for the Gaussian). Borders are reflected (OpenCV's
 BORDER_REFLECT_101 and torch's "reflect" padding are the same rule), and the two
 paths agree to within one grey level.
@@ -83,26 +83,20 @@ def _pad_to(kernel: np.ndarray, size: int) -> np.ndarray:
     return np.pad(kernel, extra)
 
 
-def _cv_planes(frames: torch.Tensor, filter_image) -> torch.Tensor:
-    """Apply ``filter_image(index, image)`` to each frame on the CPU; returns a new tensor.
+def _cv_planes(frames: torch.Tensor, filter_plane) -> torch.Tensor:
+    """Run ``filter_plane(index, source, destination)`` on every (H, W) plane on the CPU.
 
-    Frames of 3 or 4 channels are interleaved with cv2.merge, because OpenCV
-    filters interleaved channels in one pass (5-15% faster than plane by plane
-    in a measurement on 256×256 RGB), and others are filtered one plane at a time.
+    OpenCV writes each contiguous plane of the output in place. In CPU time this
+    was as fast as filtering interleaved RGB (256×256 uint8, OpenCV 5.1) and it
+    needs no layout copies.
     """
     native = frames.dtype in _CV_NATIVE
     source = frames if native else frames.float()
     array = source.contiguous().numpy()
     out = np.empty_like(array)
-    channels = array.shape[1]
     for i in range(array.shape[0]):
-        if channels in (3, 4):
-            result = cv2.split(filter_image(i, cv2.merge(list(array[i]))))
-            for c in range(channels):
-                out[i, c] = result[c]
-        else:
-            for c in range(channels):
-                out[i, c] = filter_image(i, array[i, c])
+        for c in range(array.shape[1]):
+            filter_plane(i, array[i, c], out[i, c])
     return torch.from_numpy(out)
 
 
@@ -112,8 +106,8 @@ def filter_frames(frames: torch.Tensor, kernels: list[np.ndarray], low, high) ->
     if frames.device.type != "cpu":
         return filter_frames_torch(frames, kernels, low, high)
 
-    def plane(i, image):
-        return cv2.filter2D(image, -1, kernels[i], borderType=cv2.BORDER_REFLECT_101)
+    def plane(i, source, destination):
+        cv2.filter2D(source, -1, kernels[i], dst=destination, borderType=cv2.BORDER_REFLECT_101)
 
     out = _cv_planes(frames, plane)
     return restore_dtype(out.float(), low, high, frames.dtype) if out.dtype != frames.dtype else out
@@ -141,9 +135,9 @@ def gaussian_frames(frames: torch.Tensor, sigmas: list[float], low, high) -> tor
     # cv2.GaussianBlur, whose bit-exact fixed-point path is slower (OpenCV 4.x and 5.x).
     kernels = {s: _fit_kernel(gaussian_kernel_1d(s), *frames.shape[-2:]) for s in set(sigmas)}
 
-    def plane(i, image):
+    def plane(i, source, destination):
         taps = kernels[sigmas[i]]
-        return cv2.sepFilter2D(image, -1, taps, taps, borderType=cv2.BORDER_REFLECT_101)
+        cv2.sepFilter2D(source, -1, taps, taps, dst=destination, borderType=cv2.BORDER_REFLECT_101)
 
     out = _cv_planes(frames, plane)
     return restore_dtype(out.float(), low, high, frames.dtype) if out.dtype != frames.dtype else out

@@ -144,17 +144,25 @@ def test_blur_kernels_sum_to_one():
 
 
 def test_stain_shift_matches_skimage_colour_deconvolution():
-    from skimage.color import hed2rgb, rgb2hed
+    from skimage.color import hed_from_rgb, rgb_from_hed
 
     data = histology_rgb()
     result = _run("image_stain_shift", data, 4.0)
     alpha = result.params["alpha"][0].numpy()
     beta = result.params["beta"][0].numpy()
-    rgb = data.values[0].permute(1, 2, 0).numpy() / 255.0
-    stains = np.maximum(rgb2hed(rgb) * alpha + beta, 0.0)
-    expected = np.clip(hed2rgb(stains), 0.0, 1.0) * 255.0
+    rgb = np.maximum(data.values[0].permute(1, 2, 0).numpy() / 255.0, 1e-6)
+    log_floor = np.log(1e-6)
+    # skimage.color.separate_stains and combine_stains, without their clip at zero.
+    stains = (np.log(rgb) / log_floor) @ hed_from_rgb * alpha + beta
+    expected = np.clip(np.exp((stains * log_floor) @ rgb_from_hed), 0.0, 1.0) * 255.0
     got = result.values[0].permute(1, 2, 0).numpy().astype(float)
     assert np.abs(got - expected).max() <= 1.0
+
+
+def test_stain_shift_small_sigma_nearly_identity():
+    data = histology_rgb()
+    result = build_generator("image_stain_shift")(data.values, data.present, 0.01, sample_keys(0, "s", data.sample_ids), data.spec)
+    assert (result.values.float() - data.values.float()).abs().max().item() <= 2.0
 
 
 def test_stain_shift_rejects_grayscale():
