@@ -116,6 +116,7 @@ def subset_masks(spec: AblationAnalysis, n_players: int) -> tuple[list[int], np.
     """Coalitions to evaluate, and the sampled orders (None when exact)."""
     if n_players <= MAX_EXACT_PLAYERS:
         return list(range(2**n_players)), None
+    # NOTE: this branch is tested on synthetic games only, not yet end to end on a model.
     permutations = sample_permutations(n_players, spec.permutations, spec.seed)
     full = 2**n_players - 1
     masks = set(permutation_coalitions(permutations)) | {1 << i for i in range(n_players)} | {full}
