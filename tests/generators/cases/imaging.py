@@ -1,6 +1,6 @@
 """Image, video and volume cases on small crops of real medical images.
 
-Each batch holds several crops of one real image or volume (different sample ids),
+Each batch contains several crops of one real image or volume (different sample ids),
 small enough that every contract test stays fast.
 """
 
