@@ -22,6 +22,7 @@ import torch
 from robustmed.data.batch import Batch
 from robustmed.data.spec import ModalitySpec
 from robustmed.engine.store import PredictionStore
+from robustmed.errors import DataError
 from robustmed.generators.base import Generator
 from robustmed.generators.random import sample_keys
 from robustmed.models.adapter import ModelAdapter
@@ -144,8 +145,15 @@ class Runner:
 
     def _rows(self, chunk: Batch, outputs: dict[str, torch.Tensor], records: list[str]) -> pd.DataFrame:
         parts = []
-        for task, probabilities in outputs.items():
-            values = probabilities.detach().cpu().double().numpy()
+        # A multitask model may predict tasks this dataset does not label; only labelled tasks are stored.
+        labelled = [task for task in outputs if task in chunk.targets]
+        if not labelled:
+            raise DataError(
+                f"The model predicts tasks {', '.join(sorted(outputs))} but the dataset labels "
+                f"{', '.join(sorted(chunk.targets)) or 'none'}; pair the model with a dataset it was built for."
+            )
+        for task in labelled:
+            values = outputs[task].detach().cpu().double().numpy()
             part = pd.DataFrame(
                 {
                     "sample_id": chunk.sample_ids,

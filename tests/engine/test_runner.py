@@ -60,3 +60,30 @@ def test_resume_skips_stored_cells(tmp_path, ad_dataset, ad_adapter):
 def test_paths_confined_to_output_folder(tmp_path):
     with pytest.raises(RobustmedError, match="would leave the output folder"):
         confined_path(tmp_path, "../outside.parquet")
+
+
+def test_unlabelled_tasks_skipped(tmp_path, ad_dataset, ad_adapter):
+    from robustmed.models.adapter import CallableAdapter
+
+    def predict(batch):
+        logits = ad_adapter.model(batch.modalities, batch.present)["impaired"]
+        return {"impaired": logits, "unlabelled_task": logits}
+
+    adapter = CallableAdapter(predict, {**ad_adapter.tasks, "unlabelled_task": ad_adapter.tasks["impaired"]}, ad_adapter.modalities)
+    store = PredictionStore(tmp_path)
+    Runner(adapter, ad_dataset.split("test"), ad_dataset.specs, store).run(_cells()[:1])
+    assert set(store.read()["task"]) == {"impaired"}
+
+
+def test_no_labelled_task_rejected(tmp_path, ad_dataset, ad_adapter):
+    from robustmed.errors import DataError
+    from robustmed.models.adapter import CallableAdapter
+
+    adapter = CallableAdapter(
+        lambda batch: {"other": ad_adapter.model(batch.modalities, batch.present)["impaired"]},
+        {"other": ad_adapter.tasks["impaired"]},
+        ad_adapter.modalities,
+    )
+    runner = Runner(adapter, ad_dataset.split("test"), ad_dataset.specs, PredictionStore(tmp_path))
+    with pytest.raises(DataError, match="dataset labels impaired"):
+        runner.run(_cells()[:1])
