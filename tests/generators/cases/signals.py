@@ -8,8 +8,8 @@ import torch
 from tests.generators.cases import GeneratorCase, GeneratorInput
 
 N_WINDOWS = 6
-# Two seconds of every channel keep the hash-based noise of the 12-lead record cheap.
-MAX_SAMPLES = 2000
+# One second of every channel keeps the hash-based noise of the 12-lead record cheap.
+MAX_SAMPLES = 1000
 N_AUDIO_WINDOWS = 4
 # Four seconds of audio keep the per-sample audiomentations calls fast.
 AUDIO_SAMPLES = 8000
