@@ -95,7 +95,9 @@ def spectrogram_panels(outputs: list, spec: ModalitySpec, titles: list[str], ste
         figure, axes = plt.subplots(1, N_LEVELS, figsize=(2.2 * N_LEVELS, 2.4), sharey=True)
         for axis, values, title in zip(axes, outputs, titles, strict=True):
             channel = values.detach().cpu().double().numpy()[0]
-            axis.specgram(channel, NFFT=256, Fs=rate, noverlap=128, cmap="magma", vmin=-140, vmax=-20)
+            # Silent spans (time masks, missing segments) have zero power: their log is -inf, drawn black.
+            with np.errstate(divide="ignore"):
+                axis.specgram(channel, NFFT=256, Fs=rate, noverlap=128, cmap="magma", vmin=-140, vmax=-20)
             axis.set_title(title, fontsize=7)
             axis.set_xlabel("time (s)")
             axis.grid(False)
