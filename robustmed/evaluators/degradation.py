@@ -6,7 +6,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from robustmed.data.spec import ModalitySpec
 from robustmed.engine.runner import Cell, Perturbation
@@ -15,7 +15,7 @@ from robustmed.generators.registry import build_generator
 from robustmed.metrics.curves import normalised_auc, worst_drop
 from robustmed.metrics.registry import get_metric
 from robustmed.evaluators.base import Evaluator, RunContext
-from robustmed.recipes.base import STANDARD_LEVELS, StrictModel, check_generator_names, check_levels, check_metric_names
+from robustmed.recipes.base import GeneratorNames, MetricNames, STANDARD_LEVELS, SeverityLevels, StrictModel
 from robustmed.stats.intervals import estimate, interval, interval_method_label
 
 ANALYSIS = "degradation"
@@ -26,29 +26,14 @@ class DegradationAnalysis(StrictModel):
     """Degradation curves: metrics at each severity level of each generator."""
 
     kind: Literal["degradation"]
-    generators: list[str] = Field(min_length=1)
+    generators: GeneratorNames = Field(min_length=1)
     modalities: list[str] | None = Field(None, description="default: every modality a generator accepts")
-    levels: list[float] = Field(default_factory=lambda: list(STANDARD_LEVELS), min_length=2)
-    metrics: list[str] = Field(default_factory=lambda: ["auroc", "balanced_accuracy", "ece", "brier"])
+    levels: SeverityLevels = Field(default_factory=lambda: list(STANDARD_LEVELS), min_length=2)
+    metrics: MetricNames = Field(default_factory=lambda: ["auroc", "balanced_accuracy", "ece", "brier"])
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
 
-    @field_validator("generators")
-    @classmethod
-    def _known_generators(cls, value: list[str]) -> list[str]:
-        return check_generator_names(value)
 
-    @field_validator("levels")
-    @classmethod
-    def _valid_levels(cls, value: list[float]) -> list[float]:
-        levels = check_levels(value)
-        if levels[0] != 0.0:
-            raise ValueError("levels must include 0 (the clean input) as the curve's reference")
-        return levels
 
-    @field_validator("metrics")
-    @classmethod
-    def _known_metrics(cls, value: list[str]) -> list[str]:
-        return check_metric_names(value)
 
 
 def resolve_targets(spec: DegradationAnalysis, specs: dict[str, ModalitySpec]) -> list[tuple[str, str]]:

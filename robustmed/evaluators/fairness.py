@@ -29,7 +29,7 @@ from robustmed.metrics import fairness as fm
 from robustmed.metrics.calibration import reliability_bins
 from robustmed.metrics.classification import ECE_BINS
 from robustmed.metrics.operating_points import RATE_NAMES, choose_threshold, rates
-from robustmed.recipes.base import STANDARD_LEVELS, StrictModel, check_generator_names, check_levels, check_metric_names
+from robustmed.recipes.base import GeneratorNames, MetricNames, STANDARD_LEVELS, SeverityLevels, StrictModel
 from robustmed.stats.intervals import INTERVAL_METHOD
 
 ANALYSIS = "fairness"
@@ -74,34 +74,19 @@ class FairnessAnalysis(StrictModel):
     attributes: list[str] = Field(min_length=1, description="metadata columns or names defined in bins")
     intersections: list[list[str]] = Field(default_factory=list, description="attribute combinations")
     bins: dict[str, BinSpec] = Field(default_factory=dict, description="new attribute name -> binned column")
-    metrics: list[str] = Field(
+    metrics: MetricNames = Field(
         default_factory=lambda: ["auroc", "balanced_accuracy", "ece", "ece_equal_mass", "brier", "nll"]
     )
     min_group_size: int = Field(20, ge=1)
     threshold: ThresholdSpec = Field(default_factory=ThresholdSpec)
     net_benefit_thresholds: list[float] = Field(default_factory=lambda: [0.1, 0.2, 0.3])
-    generators: list[str] = Field(default_factory=list)
+    generators: GeneratorNames = Field(default_factory=list)
     modalities: list[str] | None = None
-    levels: list[float] = Field(default_factory=lambda: list(STANDARD_LEVELS), min_length=2)
+    levels: SeverityLevels = Field(default_factory=lambda: list(STANDARD_LEVELS), min_length=2)
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
 
-    @field_validator("generators")
-    @classmethod
-    def _known_generators(cls, value: list[str]) -> list[str]:
-        return check_generator_names(value)
 
-    @field_validator("levels")
-    @classmethod
-    def _valid_levels(cls, value: list[float]) -> list[float]:
-        levels = check_levels(value)
-        if levels[0] != 0.0:
-            raise ValueError("levels must include 0 (the clean input, where the threshold is chosen)")
-        return levels
 
-    @field_validator("metrics")
-    @classmethod
-    def _known_metrics(cls, value: list[str]) -> list[str]:
-        return check_metric_names(value)
 
     @field_validator("intersections")
     @classmethod

@@ -11,7 +11,7 @@ from robustmed.data.datasets.base import Dataset
 from robustmed.errors import RecipeError
 from robustmed.evaluators.fewshot import ALL, PROTOCOLS
 from robustmed.metrics.multiclass import TRANSFER_METRICS
-from robustmed.recipes.base import STANDARD_LEVELS, StrictModel, check_generator_names, check_levels
+from robustmed.recipes.base import GeneratorNames, STANDARD_LEVELS, SeverityLevels, StrictModel
 
 Shots = PositiveInt | Literal["all"]
 Protocol = Literal["linear_probe", "prototype"]
@@ -58,24 +58,13 @@ class MatrixSpec(StrictModel):
 class SeverityGridSpec(StrictModel):
     """Few-shot x severity grid: probes fitted on clean support sets, scored on perturbed test inputs."""
 
-    generators: list[str] = Field(min_length=1)
+    generators: GeneratorNames = Field(min_length=1)
     modalities: list[str] | None = Field(None, description="default: every modality a generator accepts")
-    levels: list[float] = Field(default_factory=lambda: list(STANDARD_LEVELS), min_length=2)
+    levels: SeverityLevels = Field(default_factory=lambda: list(STANDARD_LEVELS), min_length=2)
     shots: list[Shots] = Field(default_factory=lambda: [4, 16, ALL], min_length=1)
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
 
-    @field_validator("generators")
-    @classmethod
-    def _known_generators(cls, value: list[str]) -> list[str]:
-        return check_generator_names(value)
 
-    @field_validator("levels")
-    @classmethod
-    def _valid_levels(cls, value: list[float]) -> list[float]:
-        levels = check_levels(value)
-        if levels[0] != 0.0:
-            raise ValueError("levels must include 0 (the clean input) as the grid's reference")
-        return levels
 
     @field_validator("shots")
     @classmethod

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from robustmed.generators.base import MAX_LEVEL
 
@@ -42,3 +44,17 @@ def check_metric_names(names: list[str]) -> list[str]:
         if name not in metric_names():
             raise ValueError(f"unknown metric {name!r}; allowed: {', '.join(metric_names())}")
     return names
+
+
+def check_levels_with_clean(levels: list[float]) -> list[float]:
+    """Validate severity levels that must include level 0, the clean reference."""
+    levels = check_levels(levels)
+    if levels[0] != 0.0:
+        raise ValueError("levels must include 0 (the clean input), the reference of every curve and grid")
+    return levels
+
+
+# Field types shared by the analysis specs, so every kind validates these fields alike.
+GeneratorNames = Annotated[list[str], AfterValidator(check_generator_names)]
+MetricNames = Annotated[list[str], AfterValidator(check_metric_names)]
+SeverityLevels = Annotated[list[float], AfterValidator(check_levels_with_clean)]
