@@ -45,34 +45,74 @@ def ablation_section(root: Path, formats: list[str]) -> ReportPart | None:
     for _, row in unsupported.iterrows():
         section.paragraphs.append(f"Policy {row['policy']} is not supported by this model: {row['reason']}.")
 
+    tasks = list(dict.fromkeys(subsets["task"]))
+    headline = []
+    for task in tasks:
+        # Figures and tables are drawn per task: a multitask model has one game per task.
+        def for_task(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame[frame["task"] == task] if "task" in frame and not frame.empty else frame
+
+        suffix = f"_{task}" if len(tasks) > 1 else ""
+        headline.extend(
+            _task_figures_and_tables(
+                section, root, formats, suffix, task if len(tasks) > 1 else None,
+                for_task(subsets), for_task(shapley), for_task(tables["ablation_interactions"]),
+                for_task(summary), for_task(novel), for_task(missing),
+            )
+        )
+    return ReportPart(section, headline)
+
+
+def _task_figures_and_tables(
+    section: Section,
+    root: Path,
+    formats: list[str],
+    suffix: str,
+    task: str | None,
+    subsets: pd.DataFrame,
+    shapley: pd.DataFrame,
+    interactions: pd.DataFrame,
+    summary: pd.DataFrame,
+    novel: pd.DataFrame,
+    missing: pd.DataFrame,
+) -> list[str]:
+    """Add one task's figures and tables to ``section``; return its headline sentences."""
+    of_task = f" (task {task})" if task else ""
     metrics = list(dict.fromkeys(subsets["metric"]))
     primary = "auroc" if "auroc" in metrics else metrics[0]
     label = VALUE_LABELS.get(primary, primary)
     folder = root / FIGURES
     section.figures.append(
-        figure_entry(_png(subset_heatmap(subsets, primary, folder / f"ablation_subsets_{primary}", formats)),
-                     f"{label} of every modality subset under each fill policy, with 95% intervals.")
+        figure_entry(_png(subset_heatmap(subsets, primary, folder / f"ablation_subsets_{primary}{suffix}", formats)),
+                     f"{label} of every modality subset under each fill policy, with 95% intervals{of_task}.")
     )
     for metric in metrics:
-        paths = shapley_bars(shapley, metric, folder / f"ablation_shapley_{metric}", formats)
+        paths = shapley_bars(shapley, metric, folder / f"ablation_shapley_{metric}{suffix}", formats)
         section.figures.append(
-            figure_entry(_png(paths), f"Shapley values of {VALUE_LABELS.get(metric, metric)} per modality and policy.")
+            figure_entry(_png(paths), f"Shapley values of {VALUE_LABELS.get(metric, metric)} per modality and policy{of_task}.")
         )
-    interactions = tables["ablation_interactions"]
     if not interactions.empty:
-        paths = interaction_heatmaps(interactions, primary, folder / f"ablation_interactions_{primary}", formats)
+        paths = interaction_heatmaps(interactions, primary, folder / f"ablation_interactions_{primary}{suffix}", formats)
         section.figures.append(
-            figure_entry(_png(paths), f"Shapley interaction matrix of {label}: main effects on the diagonal.")
+            figure_entry(_png(paths), f"Shapley interaction matrix of {label}: main effects on the diagonal{of_task}.")
         )
     if not missing.empty:
-        paths = missing_fraction_curves(missing, primary, folder / f"ablation_missing_{primary}", formats)
+        paths = missing_fraction_curves(missing, primary, folder / f"ablation_missing_{primary}{suffix}", formats)
         policy = missing["policy"].iloc[0]
         section.figures.append(
-            figure_entry(_png(paths), f"{label} when one modality is missing for a fraction of samples ({policy} fill).")
+            figure_entry(_png(paths), f"{label} when one modality is missing for a fraction of samples ({policy} fill){of_task}.")
         )
-    section.tables.append(_shapley_table(shapley, summary))
-    section.tables.append(_novel_table(novel))
-    return ReportPart(section, _headline(shapley, summary, primary))
+    shapley_table = _shapley_table(shapley, summary)
+    novel_table = _novel_table(novel)
+    if task:
+        shapley_table.title += f", task {task}"
+        novel_table.title += f", task {task}"
+        shapley_table.name = f"shapley values {task}"
+        novel_table.name = f"novel combinations {task}"
+    section.tables.append(shapley_table)
+    section.tables.append(novel_table)
+    headline = _headline(shapley, summary, primary)
+    return [f"{item[:-1]}{of_task}." if task else item for item in headline]
 
 
 def _shapley_table(shapley: pd.DataFrame, summary: pd.DataFrame) -> Table:
