@@ -13,6 +13,7 @@ from robustmed.render.figures.ablation import (
     shapley_bars,
     subset_heatmap,
 )
+from robustmed.render.figures.lattice import subset_lattice
 from robustmed.render.html import FIGURES, ReportPart, Section, Table, figure_entry, format_interval, read_table
 
 TABLE_NAMES = (
@@ -85,6 +86,11 @@ def _task_figures_and_tables(
     section.figures.append(
         figure_entry(_png(subset_heatmap(subsets, primary, folder / f"ablation_subsets_{primary}{suffix}", formats)),
                      f"{label} of every modality subset under each fill policy, with 95% intervals{of_task}.")
+    )
+    lattice = subset_lattice(subsets, primary, folder / f"ablation_lattice_{primary}{suffix}", formats)
+    section.figures.append(
+        figure_entry(_png(lattice), f"Lattice of modality subsets: {label} per subset, with the gain of adding "
+                     f"each modality on the edges ({subsets['policy'].iloc[0]} fill){of_task}.")
     )
     for metric in metrics:
         paths = shapley_bars(shapley, metric, folder / f"ablation_shapley_{metric}{suffix}", formats)
