@@ -60,10 +60,18 @@ def _manifest(recipe: Recipe, dataset, model_sha: str, cell_ids: list[str]) -> d
 
 
 def _check_resume(store: PredictionStore, manifest: dict, resume: bool) -> None:
+    if store.root.exists() and not store.root.is_dir():
+        raise RobustmedError(f"Output path {store.root} is a file; --out must name a new or empty folder.")
     previous = store.read_manifest()
     if previous is None:
         if store.folder.is_dir() and any(store.folder.iterdir()):
             raise RobustmedError(f"{store.root} contains predictions but no manifest.json; choose a new --out folder.")
+        if store.root.is_dir() and any(store.root.iterdir()):
+            # Never mix run outputs into a folder of unrelated files.
+            raise RobustmedError(
+                f"Output folder {store.root} is not empty and contains no robustmed run; "
+                "choose a new or empty --out folder."
+            )
         return
     if not resume:
         raise RobustmedError(

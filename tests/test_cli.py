@@ -152,3 +152,31 @@ def test_report_on_empty_folder(tmp_path):
     assert "manifest.json not found" in result.output
 
 
+
+
+def test_out_pointing_at_file_rejected(tmp_path):
+    target = tmp_path / "afile"
+    target.write_text("hi")
+    result = runner.invoke(app, ["run", "quickstart", "--out", str(target)])
+    assert result.exit_code == 1
+    assert "is a file" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_out_folder_with_unrelated_files_rejected(tmp_path):
+    (tmp_path / "mine.txt").write_text("keep")
+    result = runner.invoke(app, ["run", "quickstart", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "is not empty and contains no robustmed run" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt"]
+
+
+def test_unknown_modality_exit_code_two(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "name: bad\ndataset: {name: ad_data}\nmodel: {reference: ad_late_fusion}\n"
+        "analyses:\n  - kind: degradation\n    generators: [gaussian_noise]\n    modalities: [mri]\n"
+    )
+    result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "unknown modality 'mri'; allowed: proteins, csf, genotype" in result.output
