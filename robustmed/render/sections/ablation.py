@@ -166,5 +166,8 @@ def _headline(shapley: pd.DataFrame, summary: pd.DataFrame, primary: str) -> lis
     inter = summary[(summary["metric"] == primary) & (summary["policy"] == policy) & (summary["measure"] == "inter_shap")]
     if not inter.empty and pd.notna(inter["value"].iloc[0]):
         r = inter.iloc[0]
-        items.append(f"InterSHAP (share of attribution in modality interactions): {format_interval(r['value'], r['ci_low'], r['ci_high'])}.")
+        items.append(
+            "InterSHAP (share of attribution in modality interactions): "
+            f"{format_interval(r['value'], r['ci_low'], r['ci_high'])} (n = {r['n']})."
+        )
     return items

@@ -142,7 +142,7 @@ def _headline(fewshot: pd.DataFrame | None, zero_shot: pd.DataFrame | None, metr
             best = frame.sort_values("value", ascending=False).iloc[0]
             items.append(
                 f"Best zero-shot transfer: {best['method']} from {best['source']} to {best['target']}, {label} "
-                f"{format_interval(best['value'], best['ci_low'], best['ci_high'])}."
+                f"{format_interval(best['value'], best['ci_low'], best['ci_high'])} (n = {best['n']})."
             )
     if fewshot is not None:
         frame = fewshot[(fewshot["metric"] == metric) & (fewshot["shots"] != "all")]
@@ -152,6 +152,6 @@ def _headline(fewshot: pd.DataFrame | None, zero_shot: pd.DataFrame | None, metr
             items.append(
                 f"{target} with k={best['shots']} per class: {label} "
                 f"{format_interval(best['value'], best['ci_low'], best['ci_high'])} "
-                f"({PROTOCOL_LABELS.get(best['protocol'], best['protocol'])}, {best['repeats']} draws)."
+                f"({PROTOCOL_LABELS.get(best['protocol'], best['protocol'])}, {best['repeats']} draws, n = {best['n']})."
             )
     return items
