@@ -61,6 +61,11 @@ def load_recipe(recipe: str | Path) -> Recipe:
     path = resolve_recipe_path(recipe)
     try:
         data = yaml.safe_load(path.read_text())
+    except yaml.constructor.ConstructorError as error:
+        raise RecipeError(
+            f"Recipe {path} uses a YAML tag that safe loading rejects ({error.problem}); "
+            "recipes may contain only plain mappings, lists, strings and numbers."
+        ) from None
     except yaml.YAMLError as error:
         raise RecipeError(f"Recipe {path} is not valid YAML: {error}") from None
     return parse_recipe(data, str(path))

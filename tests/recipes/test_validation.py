@@ -74,5 +74,12 @@ def test_missing_recipe_file():
 def test_unsafe_yaml_rejected(tmp_path):
     path = tmp_path / "evil.yaml"
     path.write_text("name: !!python/object/apply:os.system ['echo hi']\n")
+    with pytest.raises(RecipeError, match="uses a YAML tag that safe loading rejects"):
+        load_recipe(path)
+
+
+def test_invalid_yaml_message(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: [unclosed\n")
     with pytest.raises(RecipeError, match="not valid YAML"):
         load_recipe(path)
