@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import torch
 
-from robustmed.data.batch import Batch
-from robustmed.data.datasets.base import Dataset, TaskSpec, frame_to_tensor, load_recorded_split, train_statistics
-from robustmed.data.spec import ModalityKind, ModalitySpec
+from robustmed.data.datasets.assemble import ModalityData, assemble
+from robustmed.data.datasets.base import Dataset, TaskSpec, frame_to_tensor
+from robustmed.data.spec import ModalityKind
 from robustmed.errors import DataError
 
 NAME = "actg320_aids"
@@ -78,27 +77,15 @@ def load() -> Dataset:
     """Load actg320_aids with its recorded split."""
     frame = _read_frame()
     sample_ids = frame["sample_id"].tolist()
-    split = load_recorded_split(NAME)
-    train_ids = set(split["train"])
-    train_mask = torch.tensor([sid in train_ids for sid in sample_ids])
-
-    modalities, specs = {}, {}
-    for name, columns in MODALITY_COLUMNS.items():
-        table = frame[list(columns)].astype(np.float64)
-        values = frame_to_tensor(table)
-        stats = train_statistics(values, train_mask)
-        modalities[name] = values
-        specs[name] = ModalitySpec(
-            name=name,
-            kind=ModalityKind.TABULAR,
-            shape=(values.shape[1],),
-            dtype=torch.float32,
+    modalities = {
+        name: ModalityData(
+            frame_to_tensor(frame[list(columns)].astype(np.float64)),
+            ModalityKind.TABULAR,
             unit=UNITS[name],
-            value_range=None,
             feature_names=tuple(columns),
-            feature_scale=stats["scale"],
-            feature_range=(stats["low"], stats["high"]),
         )
+        for name, columns in MODALITY_COLUMNS.items()
+    }
 
     labels = [f"[{low}, {high})" for low, high in zip(AGE_EDGES[:-1], AGE_EDGES[1:], strict=True)]
     age_band = pd.cut(frame["age"], bins=list(AGE_EDGES), right=False, labels=labels)
@@ -111,21 +98,14 @@ def load() -> Dataset:
             "age_band": age_band.astype(str).to_numpy(),
         }
     )
-    n = len(sample_ids)
-    batch = Batch(
+    return assemble(
+        NAME,
         modalities=modalities,
-        present={name: torch.ones(n, dtype=torch.bool) for name in modalities},
+        targets={"event_180d": frame["event_180d"].to_numpy()},
+        tasks={"event_180d": TaskSpec("event_180d", "binary", ("event-free at 180 days", "event within 180 days"))},
         sample_ids=sample_ids,
         patient_ids=list(sample_ids),
-        metadata=metadata,
-        targets={"event_180d": torch.tensor(frame["event_180d"].to_numpy(), dtype=torch.long)},
-    )
-    return Dataset(
-        name=NAME,
-        specs=specs,
-        tasks={"event_180d": TaskSpec("event_180d", "binary", ("event-free at 180 days", "event within 180 days"))},
-        batch=batch,
-        split_ids={"train": split["train"], "test": split["test"]},
+        metadata_frame=metadata,
         card=CARD,
     )
 

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import torch
 
-from robustmed.data.batch import Batch
-from robustmed.data.datasets.base import Dataset, TaskSpec, frame_to_tensor, load_recorded_split, train_statistics
-from robustmed.data.spec import ModalityKind, ModalitySpec
+from robustmed.data.datasets.assemble import ModalityData, assemble
+from robustmed.data.datasets.base import Dataset, TaskSpec, frame_to_tensor
+from robustmed.data.spec import ModalityKind
 from robustmed.errors import DataError
 
 NAME = "ncctg_lung"
@@ -86,27 +85,15 @@ def load() -> Dataset:
     """Load ncctg_lung with its recorded site-aware split."""
     frame = _read_frame()
     sample_ids = frame["sample_id"].tolist()
-    split = load_recorded_split(NAME)
-    train_ids = set(split["train"])
-    train_mask = torch.tensor([sid in train_ids for sid in sample_ids])
-
-    modalities, specs = {}, {}
-    for name, columns in MODALITY_COLUMNS.items():
-        table = frame[list(columns)].astype(np.float64)
-        values = frame_to_tensor(table)
-        stats = train_statistics(values, train_mask)
-        modalities[name] = values
-        specs[name] = ModalitySpec(
-            name=name,
-            kind=ModalityKind.TABULAR,
-            shape=(values.shape[1],),
-            dtype=torch.float32,
+    modalities = {
+        name: ModalityData(
+            frame_to_tensor(frame[list(columns)].astype(np.float64)),
+            ModalityKind.TABULAR,
             unit=UNITS[name],
-            value_range=None,
             feature_names=tuple(columns),
-            feature_scale=stats["scale"],
-            feature_range=(stats["low"], stats["high"]),
         )
+        for name, columns in MODALITY_COLUMNS.items()
+    }
 
     age_band = pd.cut(frame["age"], bins=list(AGE_EDGES), right=False, labels=["<60", "60-69", ">=70"])
     metadata = pd.DataFrame(
@@ -117,21 +104,14 @@ def load() -> Dataset:
             "age_band": age_band.astype(str).to_numpy(),
         }
     )
-    n = len(sample_ids)
-    batch = Batch(
+    return assemble(
+        NAME,
         modalities=modalities,
-        present={name: torch.ones(n, dtype=torch.bool) for name in modalities},
+        targets={"death_1y": frame["death_1y"].to_numpy()},
+        tasks={"death_1y": TaskSpec("death_1y", "binary", ("survived 1 year", "died within 1 year"))},
         sample_ids=sample_ids,
         patient_ids=list(sample_ids),
-        metadata=metadata,
-        targets={"death_1y": torch.tensor(frame["death_1y"].to_numpy(), dtype=torch.long)},
-    )
-    return Dataset(
-        name=NAME,
-        specs=specs,
-        tasks={"death_1y": TaskSpec("death_1y", "binary", ("survived 1 year", "died within 1 year"))},
-        batch=batch,
-        split_ids={"train": split["train"], "test": split["test"]},
+        metadata_frame=metadata,
         card=CARD,
     )
 
