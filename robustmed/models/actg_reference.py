@@ -9,25 +9,15 @@ Retrain and rewrite the shipped weights with::
 
 from __future__ import annotations
 
-from robustmed.data.datasets import load_dataset
-from robustmed.models.adapter import LateFusionAdapter
-from robustmed.models.reference import TrainingConfig, checkpoint, model_from_checkpoint, train_late_fusion
-from robustmed.models.registry import ReferenceModel
+from robustmed.models.reference import TrainingConfig, late_fusion_reference
 
 ACTG_CONFIG = TrainingConfig(dataset="actg320_aids", hidden=16, embedding_dim=8)
 
 
-def _adapter(stored: dict) -> LateFusionAdapter:
-    model = model_from_checkpoint(stored)
-    return LateFusionAdapter(model, load_dataset(ACTG_CONFIG.dataset).tasks, tuple(model.modalities))
-
-
 REFERENCE_MODELS = (
-    ReferenceModel(
-        name="actg320_late_fusion",
-        dataset="actg320_aids",
-        description="late-fusion MLP over immunology, clinical and demographic features of ACTG 320",
-        build=_adapter,
-        train=lambda: checkpoint(train_late_fusion(ACTG_CONFIG)),
+    late_fusion_reference(
+        "actg320_late_fusion",
+        ACTG_CONFIG,
+        "late-fusion MLP over immunology, clinical and demographic features of ACTG 320",
     ),
 )

@@ -9,26 +9,16 @@ a clinical prognostic model. Retrain and rewrite the shipped weights with::
 
 from __future__ import annotations
 
-from robustmed.data.datasets import load_dataset
-from robustmed.models.adapter import LateFusionAdapter
-from robustmed.models.reference import TrainingConfig, checkpoint, model_from_checkpoint, train_late_fusion
-from robustmed.models.registry import ReferenceModel
+from robustmed.models.reference import TrainingConfig, late_fusion_reference
 
 # The ad_late_fusion training settings with narrower layers for seven features; not tuned on the test split.
 LUNG_CONFIG = TrainingConfig(dataset="ncctg_lung", hidden=16, embedding_dim=8)
 
 
-def _adapter(stored: dict) -> LateFusionAdapter:
-    model = model_from_checkpoint(stored)
-    return LateFusionAdapter(model, load_dataset(LUNG_CONFIG.dataset).tasks, tuple(model.modalities))
-
-
 REFERENCE_MODELS = (
-    ReferenceModel(
-        name="ncctg_late_fusion",
-        dataset="ncctg_lung",
-        description="late-fusion MLP over clinician-rated, patient-reported and demographic features",
-        build=_adapter,
-        train=lambda: checkpoint(train_late_fusion(LUNG_CONFIG)),
+    late_fusion_reference(
+        "ncctg_late_fusion",
+        LUNG_CONFIG,
+        "late-fusion MLP over clinician-rated, patient-reported and demographic features",
     ),
 )

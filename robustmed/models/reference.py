@@ -81,20 +81,26 @@ def model_from_checkpoint(stored: dict) -> LateFusionNet:
     return model.eval()
 
 
-def _adapter(stored: dict) -> LateFusionAdapter:
-    model = model_from_checkpoint(stored)
-    dataset = load_dataset(AD_CONFIG.dataset)
-    return LateFusionAdapter(model, dataset.tasks, tuple(model.modalities))
+def late_fusion_reference(name: str, config: TrainingConfig, description: str) -> ReferenceModel:
+    """Describe a :class:`LateFusionNet` reference model trained by :func:`train_late_fusion`."""
+
+    def build(stored: dict) -> LateFusionAdapter:
+        model = model_from_checkpoint(stored)
+        return LateFusionAdapter(model, load_dataset(config.dataset).tasks, tuple(model.modalities))
+
+    return ReferenceModel(
+        name=name,
+        dataset=config.dataset,
+        description=description,
+        build=build,
+        train=lambda: checkpoint(train_late_fusion(config)),
+    )
 
 
 AD_CONFIG = TrainingConfig()
 
 REFERENCE_MODELS = (
-    ReferenceModel(
-        name="ad_late_fusion",
-        dataset="ad_data",
-        description="late-fusion MLP over plasma proteins, CSF biomarkers and APOE genotype",
-        build=_adapter,
-        train=lambda: checkpoint(train_late_fusion(AD_CONFIG)),
+    late_fusion_reference(
+        "ad_late_fusion", AD_CONFIG, "late-fusion MLP over plasma proteins, CSF biomarkers and APOE genotype"
     ),
 )
