@@ -43,7 +43,7 @@ def _check_resume(root: Path, recipe: Recipe, resume: bool) -> None:
     path = root / BENCHMARK_FILE
     if not path.is_file():
         if root.is_dir() and any(root.iterdir()):
-            raise RobustmedError(f"{root} is not empty and holds no {BENCHMARK_FILE}; choose a new --out folder.")
+            raise RobustmedError(f"{root} is not empty and contains no {BENCHMARK_FILE}; choose a new --out folder.")
         return
     if not resume:
         raise RobustmedError(

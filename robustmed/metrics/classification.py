@@ -2,7 +2,7 @@
 
 Every metric has two forms. ``value(y, p)`` calls scikit-learn and is the number
 robustmed reports. ``weighted(y, p, weights)`` evaluates the same metric for many
-bootstrap replicates at once, where row r of ``weights`` holds how often each
+bootstrap replicates at once, where row r of ``weights`` counts how often each
 sample was drawn in replicate r; the tests check that both forms agree.
 Probabilities ``p`` are those of the positive class, shape (n,).
 """

@@ -13,7 +13,7 @@ Definitions, for players N = {0, ..., M-1}:
   splits a pair's interaction evenly between (i, j) and (j, i)):
   Phi_ij = sum over S in N without {i, j} of |S|!(M-|S|-2)!/(2(M-1)!) *
   [v(S+i+j) - v(S+i) - v(S+j) + v(S)], for i != j.
-  The diagonal holds the main effects, Phi_ii = phi_i - sum over j != i of Phi_ij,
+  The diagonal contains the main effects, Phi_ii = phi_i - sum over j != i of Phi_ij,
   so every row sums to phi_i and the whole matrix sums to v(N) - v(empty).
 - InterSHAP: sum of |off-diagonal entries| / sum of |all entries| of that matrix.
 - SHAPE cross-modal term: v(N) - v(empty) - sum over i of [v({i}) - v(empty)].

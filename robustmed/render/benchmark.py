@@ -74,12 +74,12 @@ def build_benchmark_report(root: str | Path) -> ReportContent:
     Raises
     ------
     RobustmedError
-        If ``root`` holds no ``benchmark.json`` or no entry has stored results.
+        If ``root`` contains no ``benchmark.json`` or no entry has stored results.
     """
     root = Path(root)
     path = root / BENCHMARK_FILE
     if not path.is_file():
-        raise RobustmedError(f"{root} holds no benchmark results ({BENCHMARK_FILE} not found).")
+        raise RobustmedError(f"{root} contains no benchmark results ({BENCHMARK_FILE} not found).")
     record = json.loads(path.read_text())
     run_info_path = root / "run.json"
     run_info = json.loads(run_info_path.read_text()) if run_info_path.is_file() else {}
@@ -107,7 +107,7 @@ def build_benchmark_report(root: str | Path) -> ReportContent:
         provenance.extend((f"{name}: {key}", value) for key, value in content.provenance if key != "recipe")
         versions = versions or content.versions
     if not sections:
-        raise RobustmedError(f"{root} holds no entry results to render; the benchmark run may not have finished.")
+        raise RobustmedError(f"{root} contains no entry results to render; the benchmark run may not have finished.")
 
     kinds = sorted({kind for entry in record["entries"] for kind in entry.get("modalities", {}).values()})
     overview = Section(

@@ -83,7 +83,7 @@ def load_run(root: str | Path) -> RunResults:
     root = Path(root)
     manifest_path = root / "manifest.json"
     if not manifest_path.is_file():
-        raise RobustmedError(f"{root} holds no robustmed results (manifest.json not found). Run 'robustmed run' first.")
+        raise RobustmedError(f"{root} contains no robustmed results (manifest.json not found). Run 'robustmed run' first.")
     manifest = json.loads(manifest_path.read_text())
     run_info_path = root / "run.json"
     run_info = json.loads(run_info_path.read_text()) if run_info_path.is_file() else {}
@@ -222,7 +222,7 @@ def build_report(run: RunResults) -> ReportContent:
     """
     parts, notes = collect_parts(run)
     if not parts:
-        raise RobustmedError(f"{run.root} holds no result tables to render; the run may not have finished.")
+        raise RobustmedError(f"{run.root} contains no result tables to render; the run may not have finished.")
     findings, headlines = summarise(parts, table_findings(run.root))
     sections = [part.section for part in parts]
     for section in sections:

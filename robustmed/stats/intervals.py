@@ -42,7 +42,7 @@ def interval(
 class MetricEstimate:
     """A metric's point value, its replicate values and its interval.
 
-    ``jackknife`` holds the leave-one-patient-out values when the interval is
+    ``jackknife`` contains the leave-one-patient-out values when the interval is
     BCa (None for percentile intervals); curve summaries reuse them.
     """
 

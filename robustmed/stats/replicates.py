@@ -2,7 +2,7 @@
 
 AUROC has a dedicated path. The scores are sorted once, so a replicate is a
 vector of draw counts in sorted order whose AUROC follows from cumulative
-negative counts in O(n). When every stratum holds one class and
+negative counts in O(n). When every stratum contains one class and
 samples are not clustered, the draws themselves are mapped to tie groups and
 no (replicates, n) weight matrix is formed at all, which is the fastest route
 (see ``benchmarks/bench_bootstrap.py``). Every path yields the same replicate
@@ -135,7 +135,7 @@ def metric_replicates(
 class PairedDifference:
     """Difference of one metric between two sets of predictions on the same samples.
 
-    ``difference`` is metric(a) − metric(b); ``replicates`` holds that difference
+    ``difference`` is metric(a) − metric(b); ``replicates`` contains that difference
     on every bootstrap replicate, with both sides evaluated on the same weights.
     ``p_value`` is the two-sided bootstrap p-value, twice the smaller share of
     replicates on either side of 0 (capped at 1).

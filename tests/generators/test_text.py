@@ -113,7 +113,8 @@ def test_numbers_change_and_words_stay():
     numbers = re.findall(r"\d+(?:\.\d+)?", result)
     assert len(numbers) == 2
     assert numbers[0] != "12.5"
-    assert numbers[0].count(".") == 1 and len(numbers[0].split(".")[1]) == 1
+    assert numbers[0].count(".") == 1
+    assert len(numbers[0].split(".")[1]) == 1
     assert numbers[1] != "3"
     assert re.sub(r"\d+(?:\.\d+)?", "#", result) == "Give # mg twice daily; nodule of # mm."
 
