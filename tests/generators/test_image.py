@@ -1,11 +1,13 @@
 """Family tests of the 2D image generators on real images: dtypes, ranges and references."""
 
+import io
 from dataclasses import replace
 
 import cv2
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -92,15 +94,19 @@ def test_jpeg_error_falls_with_quality():
     assert errors[0] > 0
 
 
-def test_jpeg_matches_opencv_round_trip():
+def test_jpeg_agrees_with_pillow_round_trip():
+    # Pillow links another libjpeg build; the two encoders round DCT coefficients slightly
+    # differently, so pixels differ a little while the compression error is the same.
     data = histology_rgb()
-    result = _run("image_jpeg", data, 2.0).values
+    result = _run("image_jpeg", data, 2.0).values[0].permute(1, 2, 0).numpy().astype(np.int64)
     quality = int(round(build_generator("image_jpeg").ladder.value(2.0)))
     image = np.ascontiguousarray(data.values[0].permute(1, 2, 0).numpy())
-    ok, buffer = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
-    assert ok
-    expected = cv2.cvtColor(cv2.imdecode(buffer, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    assert np.array_equal(result[0].permute(1, 2, 0).numpy(), expected)
+    encoded = io.BytesIO()
+    Image.fromarray(image).save(encoded, format="JPEG", quality=quality, subsampling=2)
+    expected = np.asarray(Image.open(io.BytesIO(encoded.getvalue())).convert("RGB")).astype(np.int64)
+    codec_error = np.abs(expected - image).mean()
+    assert np.abs(result - image).mean() == pytest.approx(codec_error, rel=0.05)
+    assert np.abs(result - expected).mean() < 0.1 * codec_error
 
 
 def test_jpeg_of_uint16_adds_only_codec_error():
