@@ -27,6 +27,7 @@ from scipy.stats import norm
 
 from robustmed.metrics.classification import accuracy, accuracy_weighted, auroc, auroc_weighted
 from robustmed.stats import Resampler, bca_interval, delong_interval, jackknife_values, percentile_interval
+from robustmed.stats.replicates import metric_replicates
 
 CONFIDENCE = 0.95
 SEPARATION = 1.2
@@ -68,6 +69,7 @@ class Scenario:
 SCENARIOS = (
     Scenario("independent samples, n = 200", 200, 1, 0.0, 1.0),
     Scenario("4 samples per patient, 60 patients (n = 240)", 60, 4, 0.8, 0.6),
+    Scenario("4 samples per patient, 200 patients (n = 800)", 200, 4, 0.8, 0.6),
 )
 
 
@@ -86,11 +88,11 @@ def run(simulations: int, replicates: int, seed: int) -> list[dict]:
             rng = np.random.default_rng([seed, simulation, scenario.n_patients])
             y, p, patients = scenario.simulate(rng)
             clusters = patients if clustered else None
-            weights = Resampler(y, clusters=clusters, seed=simulation).weights(0, replicates)
-            naive_weights = Resampler(y, seed=simulation).weights(0, replicates) if clustered else None
+            resampler = Resampler(y, clusters=clusters, seed=simulation)
+            naive = Resampler(y, seed=simulation) if clustered else None
             for metric, (value_function, weighted_function) in metric_functions.items():
                 value = value_function(y, p)
-                reps = weighted_function(y, p, weights)
+                reps = metric_replicates(metric, y, p, resampler, replicates)
                 intervals = {
                     "bootstrap percentile": percentile_interval(reps, CONFIDENCE),
                     "bootstrap BCa": bca_interval(
@@ -101,7 +103,7 @@ def run(simulations: int, replicates: int, seed: int) -> list[dict]:
                 }
                 if clustered:
                     intervals["bootstrap percentile, patients ignored"] = percentile_interval(
-                        weighted_function(y, p, naive_weights), CONFIDENCE
+                        metric_replicates(metric, y, p, naive, replicates), CONFIDENCE
                     )
                 if metric == "auroc":
                     intervals["DeLong"] = delong_interval(y, p, CONFIDENCE)[1:]

@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 
 from robustmed._validation import check_in, check_positive_int, check_range
+from robustmed.stats._kernels import draw_indices, fill_counts
 
 Scheme = Literal["multinomial", "poisson"]
 SCHEMES = ("multinomial", "poisson")
@@ -98,22 +99,51 @@ class Resampler:
         self.cluster_stratum = strata[first]
         _, stratum_codes = np.unique(self.cluster_stratum, return_inverse=True)
         self.stratum_members = [np.flatnonzero(stratum_codes == s) for s in range(stratum_codes.max(initial=-1) + 1)]
+        # Slots list the clusters stratum by stratum, so that a stratum's draws land in one
+        # contiguous range of the count vector.
+        self.slot_cluster = (
+            np.concatenate(self.stratum_members) if self.stratum_members else np.empty(0, np.int64)
+        )
+        self.slot_sizes = np.array([len(m) for m in self.stratum_members], dtype=np.int64)
+        self.slot_offsets = np.concatenate([[0], np.cumsum(self.slot_sizes)[:-1]]).astype(np.int64)
+        self.slot_of_cluster = np.empty(self.n_clusters, np.int64)
+        self.slot_of_cluster[self.slot_cluster] = np.arange(self.n_clusters)
 
-    def generator(self, replicate: int) -> np.random.Generator:
-        """Random generator of one replicate, a function of (seed, replicate) only."""
-        return np.random.Generator(np.random.SFC64(np.random.SeedSequence([self.seed, int(replicate)])))
+    def keys(self, replicate: int) -> np.ndarray:
+        """64-bit stream keys of one replicate, a function of (seed, replicate) only.
+
+        One key per stratum for the multinomial scheme, one for the Poisson scheme.
+        """
+        count = 1 if self.scheme == "poisson" else max(len(self.stratum_members), 1)
+        return np.random.SeedSequence([self.seed, int(replicate)]).generate_state(count, np.uint64)
+
+    def key_table(self, n_resamples: int) -> np.ndarray:
+        """Keys of replicates 0 to ``n_resamples - 1``, shape (n_resamples, keys per replicate)."""
+        return np.stack([self.keys(r) for r in range(n_resamples)]) if n_resamples else np.empty((0, 1), np.uint64)
 
     def draws(self, replicate: int) -> list[np.ndarray]:
-        """Cluster indices drawn in each stratum (multinomial scheme), in stratum order."""
-        rng = self.generator(replicate)
-        return [members[rng.integers(0, len(members), len(members))] for members in self.stratum_members]
+        """Cluster indices drawn in each stratum (multinomial scheme), in stratum order.
+
+        Draw i of a stratum of m clusters is the counter-based index
+        ``robustmed.stats._kernels.draw_indices(key, m, m)[i]``.
+        """
+        keys = self.keys(replicate)
+        return [
+            members[draw_indices(int(key), len(members), len(members))]
+            for members, key in zip(self.stratum_members, keys, strict=False)
+        ]
+
+    def slot_counts(self, replicate: int) -> np.ndarray:
+        """Draw counts in slot order (clusters grouped by stratum), dtype uint32."""
+        counts = np.empty(self.n_clusters, np.uint32)
+        fill_counts(counts, self.scheme == "poisson", self.slot_offsets, self.slot_sizes, self.keys(replicate))
+        return counts
 
     def cluster_counts(self, replicate: int) -> np.ndarray:
         """Count how often each cluster is drawn in one replicate, shape (n_clusters,)."""
-        if self.scheme == "poisson":
-            return self.generator(replicate).poisson(1.0, self.n_clusters).astype(np.float64)
-        drawn = np.concatenate(self.draws(replicate)) if self.stratum_members else np.empty(0, np.int64)
-        return np.bincount(drawn, minlength=self.n_clusters).astype(np.float64)
+        counts = np.empty(self.n_clusters)
+        counts[self.slot_cluster] = self.slot_counts(replicate)
+        return counts
 
     def weights(self, start: int, stop: int, order: np.ndarray | None = None) -> np.ndarray:
         """Sample weights of replicates ``start`` to ``stop - 1``, shape (stop - start, n).

@@ -1,12 +1,11 @@
 """Bootstrap replicates of registered metrics, streamed in chunks, and paired differences.
 
-AUROC has a dedicated path. The scores are sorted once, so a replicate is a
-vector of draw counts in sorted order whose AUROC follows from cumulative
-negative counts in O(n). When every stratum contains one class and
-samples are not clustered, the draws themselves are mapped to tie groups and
-no (replicates, n) weight matrix is formed at all, which is the fastest route
-(see ``benchmarks/bench_bootstrap.py``). Every path yields the same replicate
-values, because all derive from :meth:`Resampler.draws`.
+AUROC has a dedicated path. The scores are sorted once; a replicate is a
+vector of draw counts, and its AUROC follows from cumulative negative counts
+along the sorted order, ties grouped, in O(n) and without a (replicates, n)
+weight matrix (see ``benchmarks/bench_bootstrap.py``). Other metrics are
+evaluated on streamed chunks of weights. Every path yields the same replicate
+values, because all draw their counts from :meth:`Resampler.slot_counts`.
 """
 
 from __future__ import annotations
@@ -17,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from robustmed._validation import check_in, check_positive_int
-from robustmed.metrics.classification import SortedScores
 from robustmed.metrics.registry import get_metric
+from robustmed.stats._kernels import MAX_SLOTS, auroc_block, pack_sorted
 from robustmed.stats.bootstrap import (
     INTERVAL_METHODS,
     Resampler,
@@ -29,55 +28,35 @@ from robustmed.stats.bootstrap import (
 )
 
 
-def _auroc_from_draws(
+def _auroc_replicates(
     y: np.ndarray, p: np.ndarray, resampler: Resampler, n_resamples: int, n_jobs: int = 1
 ) -> np.ndarray:
-    """AUROC replicates straight from the draws; needs unclustered, class-pure strata.
+    """AUROC replicates from one sort of the scores, for any strata, clusters and scheme.
 
-    Negatives and positives are each put in score order once. A replicate then
-    needs the drawn count of every negative (one bincount) and their cumulative
-    sum C. A positive beats C[lo] negatives and ties with C[hi] − C[lo], so its
-    wins are (C[lo] + C[hi]) / 2. lo and hi are ascending, so those reads are sequential.
+    Samples are put in score order once, with the boundaries of tied scores.
+    A replicate then draws its counts (:meth:`Resampler.slot_counts`) and
+    walks the sorted samples once, reading each sample's count through its
+    cluster's slot: O(n) per replicate and no (replicates, n) weight matrix.
     """
-    negatives = np.flatnonzero(y == 0)
-    positives = np.flatnonzero(y == 1)
-    n_negative, n_positive = len(negatives), len(positives)
-    if n_positive == 0 or n_negative == 0:
+    if len(p) == 0:
         return np.full(n_resamples, np.nan)
-    negative_order = negatives[np.argsort(p[negatives], kind="stable")]
-    positive_order = positives[np.argsort(p[positives], kind="stable")]
-    rank = np.empty(len(y), dtype=np.int64)
-    rank[negative_order] = np.arange(n_negative)
-    rank[positive_order] = np.arange(n_positive)
-    negative_scores = p[negative_order]
-    lo = np.searchsorted(negative_scores, p[positive_order], side="left")
-    hi = np.searchsorted(negative_scores, p[positive_order], side="right")
-    targets = [rank[members] for members in resampler.stratum_members]
-    is_positive = [bool(y[members[0]] == 1) for members in resampler.stratum_members]
-    untied = np.array_equal(lo, hi)
+    order = np.argsort(p, kind="stable")
+    sorted_scores = p[order]
+    group_end = np.append(np.flatnonzero(sorted_scores[1:] != sorted_scores[:-1]) + 1, len(p))
+    packed = pack_sorted(resampler.slot_of_cluster[resampler.cluster_index[order]], y[order] == 1, group_end)
+    keys = resampler.key_table(n_resamples)
+    poisson = resampler.scheme == "poisson"
     values = np.empty(n_resamples)
 
-    def evaluate_block(replicates: range) -> None:
-        cumulative = np.zeros(n_negative + 1, dtype=np.int64)
-        for replicate in replicates:
-            rng = resampler.generator(replicate)
-            negative_counts, positive_counts = [], []
-            # The same calls in the same order as Resampler.draws, so the replicate is identical.
-            for stratum_targets, positive in zip(targets, is_positive, strict=True):
-                drawn = stratum_targets[rng.integers(0, len(stratum_targets), len(stratum_targets))]
-                if positive:
-                    positive_counts.append(np.bincount(drawn, minlength=n_positive))
-                else:
-                    negative_counts.append(np.bincount(drawn, minlength=n_negative))
-            negative_total = negative_counts[0] if len(negative_counts) == 1 else np.sum(negative_counts, axis=0)
-            positive_total = positive_counts[0] if len(positive_counts) == 1 else np.sum(positive_counts, axis=0)
-            np.cumsum(negative_total, out=cumulative[1:])
-            wins_twice = 2 * cumulative[lo] if untied else cumulative[lo] + cumulative[hi]
-            values[replicate] = float(positive_total @ wins_twice) / (2.0 * n_positive * n_negative)
+    def evaluate_block(replicates: np.ndarray) -> None:
+        auroc_block(
+            replicates, keys, poisson, resampler.slot_offsets, resampler.slot_sizes, packed,
+            resampler.n_clusters, values,
+        )
 
-    # Threads share the work because NumPy releases the GIL in the random draws, gathers and
-    # sums; each replicate has its own generator, so the values do not depend on n_jobs.
-    blocks = [range(start, n_resamples, n_jobs) for start in range(n_jobs)]
+    # The kernel releases the GIL and every replicate has its own counter-based stream,
+    # so threads share the work and the values do not depend on n_jobs.
+    blocks = [np.arange(start, n_resamples, n_jobs, dtype=np.int64) for start in range(n_jobs)]
     if n_jobs == 1:
         evaluate_block(blocks[0])
     else:
@@ -109,8 +88,7 @@ def metric_replicates(
     chunk_size : int, optional
         Replicates evaluated together; default keeps a chunk near 256 MiB.
     n_jobs : int, default=1
-        Threads for the AUROC path that works from the draws (class-pure strata,
-        no clusters). The values are the same for any ``n_jobs``.
+        Threads for the AUROC path. The values are the same for any ``n_jobs``.
 
     Returns
     -------
@@ -121,12 +99,8 @@ def metric_replicates(
     p = np.asarray(p, dtype=np.float64)
     if len(y) != resampler.n:
         raise ValueError(f"metric_replicates: y has {len(y)} samples but the resampler has {resampler.n}.")
-    if metric_name == "auroc":
-        pure = all(np.unique(y[members]).size == 1 for members in resampler.stratum_members)
-        if pure and not resampler.clustered and resampler.scheme == "multinomial":
-            return _auroc_from_draws(y, p, resampler, n_resamples, n_jobs)
-        scores = SortedScores(y, p)
-        return bootstrap_replicates(scores.auroc, resampler, n_resamples, chunk_size=chunk_size, order=scores.order)
+    if metric_name == "auroc" and resampler.n_clusters < MAX_SLOTS:
+        return _auroc_replicates(y, p, resampler, n_resamples, n_jobs)
     metric = get_metric(metric_name)
     return bootstrap_replicates(lambda w: metric.weighted(y, p, w), resampler, n_resamples, chunk_size=chunk_size)
 
