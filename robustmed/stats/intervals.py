@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,3 +96,112 @@ def estimate(
         jackknife = jackknife_values(lambda w: metric.weighted(y, p, w), len(y), clusters=clusters)
     low, high = interval(replicates, confidence, method=method, estimate=value, jackknife=jackknife)
     return MetricEstimate(metric_name, value, replicates, low, high, jackknife=jackknife)
+
+
+def recipe_interval_method(recipe: object) -> str:
+    """Return the recipe's ``bootstrap.method``, or "percentile" for a recipe without a bootstrap block."""
+    return getattr(getattr(recipe, "bootstrap", None), "method", "percentile")
+
+
+def bca_jackknife(
+    statistic: Callable[[np.ndarray], np.ndarray],
+    n: int,
+    *,
+    method: str = "percentile",
+    clusters: np.ndarray | None = None,
+) -> np.ndarray | None:
+    """Compute the leave-one-patient-out values of ``statistic`` for a BCa interval.
+
+    Parameters
+    ----------
+    statistic : callable
+        Maps a (k, n) matrix of sample weights to k values, or to a (k, q)
+        matrix for q quantities at once.
+    n : int
+        Number of samples the weights cover.
+    method : {"percentile", "bca"}, default="percentile"
+        For "percentile" nothing is computed and the result is None.
+    clusters : array of shape (n,), optional
+        Patient id of every sample; the jackknife deletes whole patients.
+        Default: each sample is its own patient.
+
+    Returns
+    -------
+    ndarray of shape (G,) or (G, q), or None
+        One row per deleted patient (or patient group, see
+        :func:`robustmed.stats.jackknife_values`).
+
+    Notes
+    -----
+    Give every quantity of an analysis the same ``n`` and ``clusters`` (all
+    samples of the run), also when ``statistic`` reads only some samples, such
+    as one subgroup. Deleting a patient outside the subgroup then leaves its
+    value unchanged, and the rows of all quantities refer to the same deleted
+    patient. A derived quantity (a difference, a gap, a Shapley value) can then
+    combine these rows exactly as it combines bootstrap replicates.
+    """
+    check_in(method, INTERVAL_METHODS, name="method", owner="bca_jackknife")
+    if method != "bca":
+        return None
+    return jackknife_values(statistic, n, clusters=clusters)
+
+
+def stack_jackknife(jackknives: Sequence[np.ndarray | None]) -> np.ndarray | None:
+    """Stack the jackknife values of k quantities into a (G, k) matrix.
+
+    A quantity without jackknife values (None, because it is undefined on the
+    data) gets a column of NaN. The result is None when no quantity has any.
+    """
+    present = [j for j in jackknives if j is not None]
+    if not present:
+        return None
+    size = len(present[0])
+    columns = [np.full(size, np.nan) if j is None else np.asarray(j, dtype=np.float64) for j in jackknives]
+    return np.column_stack(columns)
+
+
+def derived_interval(
+    value: float,
+    replicates: np.ndarray,
+    confidence: float,
+    *,
+    method: str = "percentile",
+    jackknife: np.ndarray | None = None,
+) -> tuple[float, float]:
+    """Interval of ``method`` for a quantity computed from other estimates.
+
+    ``replicates`` are the quantity on every bootstrap replicate and, for BCa,
+    ``jackknife`` the quantity on every leave-one-patient-out weight vector
+    (see :func:`bca_jackknife`). A BCa interval is NaN when the value is not
+    finite or there are no jackknife values, which happens only when every
+    component is undefined.
+    """
+    check_in(method, INTERVAL_METHODS, name="method", owner="derived_interval")
+    replicates = np.asarray(replicates, dtype=np.float64)
+    if method == "bca" and (jackknife is None or not np.isfinite(value)):
+        return float("nan"), float("nan")
+    return interval(replicates, confidence, method=method, estimate=float(value), jackknife=jackknife)
+
+
+def pooled_jackknife(*jackknives: np.ndarray) -> np.ndarray:
+    """Combine the jackknife values of independently resampled samples for one BCa acceleration.
+
+    A statistic of several samples, each resampled on its own (test patients
+    and few-shot support draws, say), is jackknifed over each sample in turn.
+    Its acceleration is a = Σ_j Σ_i U_ji³ / n_j³ / (6 (Σ_j Σ_i U_ji² / n_j²)^(3/2))
+    with U_ji = (n_j − 1)(mean_i θ_ji − θ_ji), as ``scipy.stats.bootstrap``
+    computes it for multi-sample statistics (``_bca_interval`` in scipy 1.17).
+    This function returns every U_ji / n_j with its sign flipped, so their mean
+    is 0 and :func:`robustmed.stats.bca_interval`, which takes the deviations
+    from the mean of the values it is given, computes that same acceleration.
+    Non-finite values are dropped first.
+    """
+    parts = []
+    for values in jackknives:
+        values = np.asarray(values, dtype=np.float64)
+        values = values[np.isfinite(values)]
+        if values.size == 0:
+            continue
+        size = values.size
+        parts.append((size - 1) / size * (values - values.mean()))
+    return np.concatenate(parts) if parts else np.empty(0)
