@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -35,6 +36,25 @@ class Catalogue(StrEnum):
 def _fail(message: str, code: int = EXIT_USAGE) -> None:
     typer.echo(f"Error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Print robustmed's own warnings as one plain line; others keep Python's format."""
+    from robustmed.errors import SmallGroupWarning
+
+    if issubclass(category, SmallGroupWarning):
+        typer.echo(f"Warning: {message}", err=True)
+    else:
+        _default_show_warning(message, category, filename, lineno, file, line)
+
+
+_default_show_warning = warnings.showwarning
+
+
+@app.callback()
+def main() -> None:
+    """Measure how multimodal medical AI models hold up when their inputs get worse."""
+    warnings.showwarning = _show_warning
 
 
 def _progress(items):

@@ -180,3 +180,11 @@ def test_unknown_modality_exit_code_two(tmp_path):
     result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "unknown modality 'mri'; allowed: proteins, csf, genotype" in result.output
+
+
+def test_small_group_warning_prints_one_plain_line(capsys):
+    from robustmed.cli import _show_warning
+    from robustmed.errors import SmallGroupWarning
+
+    _show_warning(SmallGroupWarning("group 'site=B' has 4 patients"), SmallGroupWarning, "grouping.py", 80)
+    assert capsys.readouterr().err == "Warning: group 'site=B' has 4 patients\n"
