@@ -51,7 +51,7 @@ class MARMissing(Generator):
 
     name = "mar_missing"
     kinds = FEATURE_KINDS
-    description = "values missing at random, driven by the first feature"
+    description = "values missing at random, driven by the first feature (p: missing probability at mid-range of the driver, growing linearly with it, at most 1)"
 
     def sample_params(self, severity, keys, spec, x):
         return {"p": per_sample(severity, keys)}
@@ -82,7 +82,7 @@ class MNARMissing(Generator):
 
     name = "mnar_missing"
     kinds = FEATURE_KINDS
-    description = "values missing not at random, more often when high"
+    description = "values missing not at random, more often when high (p: missing probability at mid-range, growing linearly with the value, at most 1)"
 
     def sample_params(self, severity, keys, spec, x):
         return {"p": per_sample(severity, keys)}
