@@ -1,9 +1,9 @@
 """Compiled kernels of the bootstrap: counter-based resampling counts and AUROC replicates.
 
-NumPy needs one pass over memory per operation, and a bootstrap replicate of
-AUROC on 10^6 predictions then spends most of its time moving index arrays
-(about 9 ms per replicate in ``benchmarks/bench_bootstrap.py``). These Numba
-kernels draw, count and sum in one pass each, at about 3 ms.
+NumPy needs one pass over memory per operation, so a bootstrap replicate of
+AUROC on 10^6 predictions spent most of its 9 ms moving index arrays
+(``benchmarks/bench_bootstrap.py``). These Numba kernels draw, count and sum
+in one pass each and take 3 to 4 ms of CPU time.
 
 Randomness is counter-based: draw ``i`` of a stream with 64-bit key ``k`` is
 the SplitMix64 output ``mix(k + (i + 1) * golden)`` (Steele, Lea and Flood
@@ -43,7 +43,7 @@ def _bounded(x, m):
 
 @njit(nogil=True, cache=True)
 def _add_multinomial(counts, offsets, sizes, keys):
-    """Add one multinomial draw per stratum: stratum s draws sizes[s] slots among its own."""
+    """Add one multinomial draw per stratum: stratum s draws sizes[s] times among its own slots."""
     for s in range(sizes.shape[0]):
         m = np.uint64(sizes[s])
         z = keys[s]
@@ -60,7 +60,7 @@ def _add_multinomial(counts, offsets, sizes, keys):
 
 @njit(nogil=True, cache=True)
 def _fill_poisson(counts, key, cdf):
-    """Independent Poisson(1) counts by inversion of one uniform each."""
+    """Fill ``counts`` with independent Poisson(1) counts, each the inversion of one uniform."""
     z = key
     scale = 1.0 / 9007199254740992.0  # 2**-53
     for j in range(counts.shape[0]):
@@ -90,10 +90,10 @@ MAX_SLOTS = 2**30
 
 @njit(nogil=True, cache=True)
 def _auroc_block(replicates, keys, poisson, offsets, sizes, packed, counts, cdf, out):
-    """AUROC of each replicate in ``replicates`` from one pass over the sorted samples.
+    """Compute the AUROC of each replicate in ``replicates`` in one pass over the sorted samples.
 
-    A tie group of scores contributes wp * (negatives below + wn / 2), with wp
-    and wn its drawn positives and negatives; twice that sum stays an integer.
+    A tie group of scores contributes wp * (negatives below + wn / 2), where wp
+    and wn are its drawn positives and negatives. Twice that sum is an integer.
     """
     for row in range(replicates.shape[0]):
         r = replicates[row]
@@ -122,10 +122,11 @@ def _auroc_block(replicates, keys, poisson, offsets, sizes, packed, counts, cdf,
 
 
 def pack_sorted(slot_sorted: np.ndarray, positive_sorted: np.ndarray, group_end: np.ndarray) -> np.ndarray:
-    """One uint32 per sample in score order: slot in bits 0-29, last of its tie group in bit 30, positive in bit 31.
+    """Pack each sample, in score order, into one uint32 for :func:`auroc_block`.
 
-    One stream instead of three makes the pass over the sorted samples about a
-    third faster.
+    Bits 0-29 contain the slot, bit 30 marks the last sample of a tie group and
+    bit 31 a positive. One stream instead of three makes the pass over the
+    sorted samples about a third faster.
     """
     packed = slot_sorted.astype(np.uint32)
     packed[group_end - 1] |= _GROUP_END_BIT
@@ -151,7 +152,11 @@ def auroc_block(replicates, keys, poisson, offsets, sizes, packed, n_slots, out)
 
 
 def draw_indices(key: int, m: int, count: int) -> np.ndarray:
-    """The first ``count`` bounded draws in [0, m) of stream ``key``, in NumPy (reference for tests)."""
+    """Return the first ``count`` bounded draws in [0, m) of stream ``key``, computed in NumPy.
+
+    The kernels never call it. It defines the draws independently of Numba, so
+    tests can check the kernels against it.
+    """
     with np.errstate(over="ignore"):
         z = np.uint64(key) + (np.arange(1, count + 1, dtype=np.uint64) * GOLDEN)
         z = (z ^ (z >> _S30)) * _MIX1
