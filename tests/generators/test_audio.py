@@ -21,7 +21,7 @@ def _apply(name, data, level, seed=0):
     return build_generator(name)(data.values, data.present, level, keys, data.spec)
 
 
-AUDIOMENTATIONS_BACKED = ["audio_bandpass", "audio_gain", "audio_time_mask", "audio_bit_depth"]
+AUDIOMENTATIONS_BACKED = ["audio_bandpass", "audio_gain", "audio_time_mask", "audio_bit_depth", "audio_mp3"]
 
 
 @pytest.mark.parametrize("name", AUDIOMENTATIONS_BACKED)

@@ -5,6 +5,7 @@ from functools import cache
 
 import torch
 
+from robustmed.generators.base import Ladder
 from tests.generators.cases import GeneratorCase, GeneratorInput
 
 N_WINDOWS = 6
@@ -39,6 +40,27 @@ def audio_input() -> GeneratorInput:
     return GeneratorInput(values, torch.ones(len(values), dtype=torch.bool), spec, ids)
 
 
+@cache
+def broadband_audio_input() -> GeneratorInput:
+    """The audio windows at 8 kHz, an MPEG rate, with white Gaussian noise at 10 dB SNR.
+
+    The ECG stand-in has no content above 200 Hz, which MP3 codes with the same small
+    loss at every bitrate from 8 to 64 kbps. The noise fills the whole band, so the
+    bitrate limits the codec as it does for a broadband heart or lung sound.
+    """
+    from scipy.signal import resample_poly
+
+    from robustmed.generators import build_generator, sample_keys
+
+    data = audio_input()
+    values = torch.from_numpy(resample_poly(data.values.double().numpy(), 4, 1, axis=-1)).float()
+    spec = replace(data.spec, shape=tuple(values.shape[1:]), sampling_rate=4 * data.spec.sampling_rate)
+    noise = build_generator("audio_gaussian_snr", Ladder("snr_db", (10.0,) * 5, identity=60.0))
+    keys = sample_keys(0, "audio_gaussian_snr", data.sample_ids)
+    values = noise(values, data.present, 1.0, keys, spec).values
+    return GeneratorInput(values, data.present, spec, data.sample_ids)
+
+
 SIGNAL_GENERATORS = (
     "signal_white_noise", "signal_baseline_wander", "signal_powerline", "signal_emg",
     "signal_electrode_motion", "signal_clipping", "signal_lead_loss", "signal_lead_swap",
@@ -55,4 +77,6 @@ CASES = [
     *[GeneratorCase(g, lambda: signal_input("mitbih_ecg"), id=f"{g}-mitbih") for g in SIGNAL_GENERATORS],
     *[GeneratorCase(g, lambda: signal_input("twelve_lead_ecg"), id=f"{g}-12lead") for g in TWELVE_LEAD_GENERATORS],
     *[GeneratorCase(g, audio_input, id=f"{g}-audio") for g in AUDIO_GENERATORS],
+    # MP3 coding draws no random numbers.
+    GeneratorCase("audio_mp3", broadband_audio_input, id="audio_mp3-broadband", deterministic=True),
 ]
