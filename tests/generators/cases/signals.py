@@ -44,9 +44,10 @@ def audio_input() -> GeneratorInput:
 def broadband_audio_input() -> GeneratorInput:
     """The audio windows at 8 kHz, an MPEG rate, with white Gaussian noise at 10 dB SNR.
 
-    The ECG stand-in has all but 0.003% of its power below 200 Hz, which MP3 codes with
-    the same small loss at every bitrate from 8 to 64 kbps. The noise fills the whole band, so the
-    bitrate limits the codec as it does for a broadband heart or lung sound.
+    The ECG stand-in has all but 0.003% of its power below 200 Hz, which MP3 codes
+    with the same small loss at every bitrate from 8 to 64 kbps. The noise fills the
+    whole band, so the bitrate limits the codec as it does for a broadband heart or
+    lung sound.
     """
     from scipy.signal import resample_poly
 
