@@ -37,7 +37,7 @@ from robustmed.generators.random import sample_keys, uniform
 from robustmed.metrics.shapley import MAX_EXACT_PLAYERS, members, permutation_coalitions, sample_permutations
 from robustmed.models.adapter import MISSING_POLICIES
 from robustmed.recipes.base import StrictModel, check_metric_names
-from robustmed.stats.intervals import INTERVAL_METHOD
+from robustmed.stats.intervals import interval_method_label, recipe_interval_method
 
 ANALYSIS = "ablation"
 RANDOM = "random"
@@ -258,7 +258,9 @@ def evaluate_tables(spec: AblationAnalysis, context: RunContext, frames: dict[st
     order = {sid: i for i, sid in enumerate(batch.sample_ids)}
     n = len(batch)
     n_patients = len(set(batch.patient_ids)) if batch.patient_ids is not None else n
-    common = {"interval_method": INTERVAL_METHOD, "n": n, "n_patients": n_patients}
+    method = recipe_interval_method(context.recipe)
+    patients = np.asarray(batch.patient_ids if batch.patient_ids is not None else batch.sample_ids)
+    common = {"interval_method": interval_method_label(method), "n": n, "n_patients": n_patients}
 
     policy_rows, subset_rows, shapley_rows, interaction_rows, summary_rows, novel, missing_rows = [], [], [], [], [], [], []
     by_labels = {tuple(sorted(cell.labels.items())): frames[cell.cell_id] for cell, _ in build_cells(spec, context)}
@@ -288,14 +290,14 @@ def evaluate_tables(spec: AblationAnalysis, context: RunContext, frames: dict[st
                 for mask in masks:
                     frame = cell_frame(part="subset", subset=subset_label(mask, names), policy=policy, seed=spec.seed)
                     y, p = _arrays(frame, task, order)
-                    result = value_estimate(metric, y, p, weights, confidence)
+                    result = value_estimate(metric, y, p, weights, confidence, method=method, clusters=patients)
                     values[mask] = result
                     subset_rows.append(
                         {**labels, "subset": subset_label(mask, names), "size": mask.bit_count(), "subgroup": "all",
                          "value": result.value, "ci_low": result.low, "ci_high": result.high, **common,
                          "higher_is_better": higher, "reason": result.reason}
                     )
-                game = Game(names, values, permutations)
+                game = Game(names, values, permutations, method)
                 shapley, interactions, summary = attribution_rows(game, confidence, labels)
                 for row in shapley + interactions + summary:
                     row.update(n=n, n_patients=n_patients, higher_is_better=higher)
@@ -314,7 +316,7 @@ def evaluate_tables(spec: AblationAnalysis, context: RunContext, frames: dict[st
                     y, p = _arrays(frame, task, order)
                     keep = deployment_keep(batch.sample_ids, batch.metadata, name, mechanism, fraction, spec.seed)
                     for metric in spec.metrics:
-                        result = value_estimate(metric, y, p, weights, confidence)
+                        result = value_estimate(metric, y, p, weights, confidence, method=method, clusters=patients)
                         missing_rows.append(
                             {"task": task, "policy": policy, "modality": name, "mechanism": mechanism,
                              "fraction": float(fraction), "seed": spec.seed, "subgroup": "all", "metric": metric,

@@ -22,8 +22,15 @@ from robustmed.metrics.shapley import (
     shape_cross_modal,
     shapley_values,
 )
-from robustmed.stats.bootstrap import percentile_interval
-from robustmed.stats.intervals import INTERVAL_METHOD, MetricEstimate, estimate
+from robustmed.stats.intervals import (
+    MetricEstimate,
+    bca_jackknife,
+    derived_interval,
+    estimate,
+    interval,
+    interval_method_label,
+    stack_jackknife,
+)
 
 TRUE_CLASS_PROBABILITY = "true_class_probability"
 # Float32 models give the same input slightly different outputs depending on the row's
@@ -59,17 +66,36 @@ def value_higher_is_better(metric: str) -> bool:
     return True if metric == TRUE_CLASS_PROBABILITY else get_metric(metric).higher_is_better
 
 
-def value_estimate(metric: str, y: np.ndarray, p: np.ndarray, weights: np.ndarray, confidence: float) -> MetricEstimate:
-    """A registered metric, or the mean predicted probability of the true class, with replicates."""
+def value_estimate(
+    metric: str,
+    y: np.ndarray,
+    p: np.ndarray,
+    weights: np.ndarray,
+    confidence: float,
+    *,
+    method: str = "percentile",
+    clusters: np.ndarray | None = None,
+) -> MetricEstimate:
+    """A registered metric, or the mean predicted probability of the true class, with replicates.
+
+    ``method`` is the interval method; for "bca" the estimate also carries the
+    jackknife values over the patients in ``clusters`` (patient id of each sample).
+    """
     if metric != TRUE_CLASS_PROBABILITY:
-        return estimate(metric, y, p, weights, confidence)
+        return estimate(metric, y, p, weights, confidence, method=method, clusters=clusters)
     if len(y) == 0:
         empty = np.full(len(weights), np.nan)
         return MetricEstimate(metric, float("nan"), empty, float("nan"), float("nan"), "no samples")
     q = np.where(np.asarray(y) == 1, p, 1.0 - np.asarray(p, dtype=np.float64))
-    replicates = (weights @ q) / weights.sum(axis=1)
-    low, high = percentile_interval(replicates, confidence)
-    return MetricEstimate(metric, float(q.mean()), replicates, low, high)
+
+    def mean_true_class_probability(w: np.ndarray) -> np.ndarray:
+        return (w @ q) / w.sum(axis=1)
+
+    value = float(q.mean())
+    replicates = mean_true_class_probability(weights)
+    jackknife = bca_jackknife(mean_true_class_probability, len(q), method=method, clusters=clusters)
+    low, high = interval(replicates, confidence, method=method, estimate=value, jackknife=jackknife)
+    return MetricEstimate(metric, value, replicates, low, high, jackknife=jackknife)
 
 
 def subset_label(mask: int, names: list[str]) -> str:
@@ -79,11 +105,17 @@ def subset_label(mask: int, names: list[str]) -> str:
 
 @dataclass(frozen=True)
 class Game:
-    """Subset values of one (task, policy, metric): point values and replicates by bitmask."""
+    """Subset values of one (task, policy, metric): point values and replicates by bitmask.
+
+    With ``method="bca"`` every subset value carries its jackknife values over
+    the same patients, and each derived quantity gets its BCa interval from
+    the same formula applied to them.
+    """
 
     names: list[str]
     values: dict[int, MetricEstimate]
     permutations: np.ndarray | None  # None: exact over all 2**M subsets
+    method: str = "percentile"
 
     @property
     def exact(self) -> bool:
@@ -99,11 +131,39 @@ class Game:
         replicates = np.stack([self.values[m].replicates for m in range(size)], axis=1)
         return point, replicates
 
+    def jackknife(self, masks: list[int]) -> np.ndarray | None:
+        """Stack the jackknife values (G, len(masks)) of the given subsets, or return None for percentile intervals."""
+        if self.method != "bca":
+            return None
+        return stack_jackknife([self.values[mask].jackknife for mask in masks])
 
-def _row(value: float, replicates: np.ndarray, confidence: float, **labels) -> dict:
-    low, high = percentile_interval(np.asarray(replicates, dtype=np.float64), confidence)
+    @property
+    def label(self) -> str:
+        return interval_method_label(self.method)
+
+
+def _row(
+    game: Game, value: float, replicates: np.ndarray, jackknife: np.ndarray | None, confidence: float, **labels
+) -> dict:
+    """One table row of a quantity derived from the game's subset values.
+
+    ``replicates`` and ``jackknife`` are the quantity on every bootstrap
+    replicate and on every leave-one-patient-out weight vector.
+    """
+    low, high = derived_interval(value, replicates, confidence, method=game.method, jackknife=jackknife)
     reason = "" if np.isfinite(value) else "undefined for these subset values"
-    return {**labels, "value": float(value), "ci_low": low, "ci_high": high, "interval_method": INTERVAL_METHOD, "reason": reason}
+    return {
+        **labels, "value": float(value), "ci_low": low, "ci_high": high, "interval_method": game.label, "reason": reason
+    }
+
+
+def _apply(function, jackknife: np.ndarray | None, *args):
+    """Apply ``function`` to jackknife values, or return None when there are none (percentile intervals)."""
+    return None if jackknife is None else function(jackknife, *args)
+
+
+def _column(values: np.ndarray | None, *index) -> np.ndarray | None:
+    return None if values is None else values[(slice(None), *index)]
 
 
 def attribution_rows(game: Game, confidence: float, labels: dict) -> tuple[list[dict], list[dict], list[dict]]:
@@ -113,49 +173,68 @@ def attribution_rows(game: Game, confidence: float, labels: dict) -> tuple[list[
     shapley, interactions, summary = [], [], []
     if game.exact:
         point, reps = game.array()
+        jackknife = game.jackknife(list(range(2**m)))
         phi, phi_reps = shapley_values(point, m), shapley_values(reps, m)
+        phi_jackknife = _apply(shapley_values, jackknife, m)
         matrix, matrix_reps = interaction_matrix(point, m), interaction_matrix(reps, m)
+        matrix_jackknife = _apply(interaction_matrix, jackknife, m)
         standard_error = np.full(m, np.nan)
         estimator = "exact"
         for i in range(m):
             for j in range(m):
                 interactions.append(
                     _row(
-                        matrix[i, j], matrix_reps[:, i, j], confidence, **labels,
+                        game, matrix[i, j], matrix_reps[:, i, j], _column(matrix_jackknife, i, j), confidence, **labels,
                         modality_a=names[i], modality_b=names[j],
                         effect="main effect" if i == j else "interaction",
                     )
                 )
-        summary.append(_row(inter_shap(matrix), inter_shap(matrix_reps), confidence, **labels, measure="inter_shap"))
+        summary.append(
+            _row(game, inter_shap(matrix), inter_shap(matrix_reps), _apply(inter_shap, matrix_jackknife), confidence,
+                 **labels, measure="inter_shap")
+        )
     else:
+        masks = sorted(game.values)
         point_values = {mask: e.value for mask, e in game.values.items()}
         replicate_values = {mask: e.replicates for mask, e in game.values.items()}
         phi, standard_error = permutation_shapley(point_values, game.permutations)
         phi_reps, _ = permutation_shapley(replicate_values, game.permutations)
+        jackknife = game.jackknife(masks)
+        phi_jackknife = None
+        if jackknife is not None:
+            phi_jackknife, _ = permutation_shapley(dict(zip(masks, jackknife.T, strict=True)), game.permutations)
         estimator = f"permutation sampling ({len(game.permutations)} orders)"
         summary.append(
             {**labels, "measure": "inter_shap", "value": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-             "interval_method": INTERVAL_METHOD,
+             "interval_method": game.label,
              "reason": f"interaction indices are computed exactly only for at most {MAX_EXACT_PLAYERS} modalities"}
         )
     for i in range(m):
-        row = _row(phi[i], phi_reps[:, i], confidence, **labels, modality=names[i])
+        row = _row(game, phi[i], phi_reps[:, i], _column(phi_jackknife, i), confidence, **labels, modality=names[i])
         row.update(estimator=estimator, mc_standard_error=float(standard_error[i]))
         shapley.append(row)
 
     needed = [empty, *[1 << i for i in range(m)], full]
     point = np.array([game.values[k].value for k in needed])
     reps = np.stack([game.values[k].replicates for k in needed], axis=1)
+    jackknife = game.jackknife(needed)
     if game.exact:
         shape, shape_reps = shape_cross_modal(game.array()[0], m), shape_cross_modal(game.array()[1], m)
+        shape_jackknife = _apply(shape_cross_modal, game.jackknife(list(range(2**m))), m)
     else:
         # The same term from the empty, singleton and full coalitions only.
-        shape = point[-1] - point[0] - (point[1:-1] - point[0]).sum()
-        shape_reps = reps[:, -1] - reps[:, 0] - (reps[:, 1:-1] - reps[:, :1]).sum(axis=1)
-    summary.append(_row(shape, shape_reps, confidence, **labels, measure="shape_cross_modal"))
-    summary.append(_row(point[0], reps[:, 0], confidence, **labels, measure="v_empty"))
-    summary.append(_row(point[-1], reps[:, -1], confidence, **labels, measure="v_full"))
-    summary.append(_row(phi.sum(), phi_reps.sum(axis=1), confidence, **labels, measure="shapley_sum"))
+        def cross_modal(values: np.ndarray) -> np.ndarray:
+            return values[:, -1] - values[:, 0] - (values[:, 1:-1] - values[:, :1]).sum(axis=1)
+
+        shape = cross_modal(point[None, :])[0]
+        shape_reps, shape_jackknife = cross_modal(reps), _apply(cross_modal, jackknife)
+    summary.append(_row(game, shape, shape_reps, shape_jackknife, confidence, **labels, measure="shape_cross_modal"))
+    summary.append(_row(game, point[0], reps[:, 0], _column(jackknife, 0), confidence, **labels, measure="v_empty"))
+    summary.append(_row(game, point[-1], reps[:, -1], _column(jackknife, -1), confidence, **labels, measure="v_full"))
+    summary.append(
+        _row(game, phi.sum(), phi_reps.sum(axis=1), _apply(np.sum, phi_jackknife, 1), confidence, **labels,
+             measure="shapley_sum")
+    )
     return shapley, interactions, summary
 
 
@@ -183,7 +262,9 @@ def novel_rows(game: Game, metric: str, confidence: float, labels: dict) -> list
                 continue
             difference = sign * (subset.value - ref.value)
             replicates = sign * (subset.replicates - ref.replicates)
-            low, high = percentile_interval(replicates, confidence)
+            pair = game.jackknife([mask, ref_mask])
+            jackknife = None if pair is None else sign * (pair[:, 0] - pair[:, 1])
+            low, high = derived_interval(difference, replicates, confidence, method=game.method, jackknife=jackknife)
             rows.append(
                 {
                     **labels,
@@ -196,7 +277,7 @@ def novel_rows(game: Game, metric: str, confidence: float, labels: dict) -> list
                     "difference": difference,
                     "ci_low": low,
                     "ci_high": high,
-                    "interval_method": "paired " + INTERVAL_METHOD,
+                    "interval_method": "paired " + game.label,
                     "beats_reference": bool(difference > 0),
                     "interval_excludes_zero": bool(low > 0 or high < 0),
                     "reason": "" if np.isfinite(difference) else "undefined for these subset values",

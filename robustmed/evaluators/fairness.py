@@ -30,7 +30,7 @@ from robustmed.metrics.calibration import reliability_bins
 from robustmed.metrics.classification import ECE_BINS
 from robustmed.metrics.operating_points import RATE_NAMES, choose_threshold, rates
 from robustmed.recipes.base import GeneratorNames, MetricNames, STANDARD_LEVELS, SeverityLevels, StrictModel
-from robustmed.stats.intervals import INTERVAL_METHOD
+from robustmed.stats.intervals import interval_method_label, recipe_interval_method
 
 ANALYSIS = "fairness"
 CLEAN = "none"
@@ -193,12 +193,18 @@ def _threshold(spec: FairnessAnalysis, context: RunContext, task: str, y: np.nda
     }
 
 
-def _evaluate_cell(spec, y, p, patients, groupings, weights, confidence, threshold, with_reliability):
-    """Compute the rows of every fairness table for one cell, without the cell's labels."""
+def _evaluate_cell(
+    spec, y, p, patients, groupings, weights, confidence, threshold, with_reliability, method="percentile"
+):
+    """Compute the rows of every fairness table for one cell, without the cell's labels.
+
+    ``method`` is the interval method; BCa jackknives delete one of ``patients`` at a time.
+    """
     measure_names = list(spec.metrics) + list(RATE_NAMES)
+    label = interval_method_label(method)
     overall = grouping.group_values(
         grouping.overall_group(patients), y, p, weights, confidence, metrics=spec.metrics, threshold=threshold,
-        net_benefit_thresholds=spec.net_benefit_thresholds,
+        net_benefit_thresholds=spec.net_benefit_thresholds, method=method, clusters=patients,
     )
     group_rows, disparity_rows, criteria_rows, reliability_rows = [], [], [], []
     per_attribute = [(grouping.OVERALL, [overall])]
@@ -206,18 +212,18 @@ def _evaluate_cell(spec, y, p, patients, groupings, weights, confidence, thresho
         values = [
             grouping.group_values(
                 g, y, p, weights, confidence, metrics=spec.metrics, threshold=threshold,
-                net_benefit_thresholds=spec.net_benefit_thresholds,
+                net_benefit_thresholds=spec.net_benefit_thresholds, method=method, clusters=patients,
             )
             for g in groups
         ]
         per_attribute.append((attribute, values))
         for measure in measure_names:
-            estimates, info = grouping.disparity_estimates(values, overall, measure, confidence)
+            estimates, info = grouping.disparity_estimates(values, overall, measure, confidence, method=method)
             for name, e in estimates.items():
                 disparity_rows.append(
                     {
                         "attribute": attribute, "metric": measure, "measure": name, "value": e.value,
-                        "ci_low": e.low, "ci_high": e.high, "interval_method": INTERVAL_METHOD,
+                        "ci_low": e.low, "ci_high": e.high, "interval_method": label,
                         "n": int(sum(g.group.n for g in values if g.group.subgroup in info["used"])),
                         "n_patients": int(sum(g.group.n_patients for g in values if g.group.subgroup in info["used"])),
                         "n_groups": len(info["used"]),
@@ -230,12 +236,12 @@ def _evaluate_cell(spec, y, p, patients, groupings, weights, confidence, thresho
                         "reason": e.reason,
                     }
                 )
-        estimates, used = grouping.criteria_estimates(values, confidence)
+        estimates, used = grouping.criteria_estimates(values, confidence, method=method)
         for name, e in estimates.items():
             criteria_rows.append(
                 {
                     "attribute": attribute, "criterion": name, "threshold": threshold, "value": e.value,
-                    "ci_low": e.low, "ci_high": e.high, "interval_method": INTERVAL_METHOD,
+                    "ci_low": e.low, "ci_high": e.high, "interval_method": label,
                     "n": int(sum(g.group.n for g in values if g.group.subgroup in used)),
                     "n_patients": int(sum(g.group.n_patients for g in values if g.group.subgroup in used)),
                     "n_groups": len(used), "reason": e.reason,
@@ -247,7 +253,7 @@ def _evaluate_cell(spec, y, p, patients, groupings, weights, confidence, thresho
                 group_rows.append(
                     {
                         "attribute": attribute, "subgroup": g.group.subgroup, "metric": measure, "value": e.value,
-                        "ci_low": e.low, "ci_high": e.high, "interval_method": INTERVAL_METHOD, "n": g.group.n,
+                        "ci_low": e.low, "ci_high": e.high, "interval_method": label, "n": g.group.n,
                         "n_patients": g.group.n_patients, "higher_is_better": grouping.higher_is_better(measure),
                         "reason": e.reason,
                     }
@@ -291,6 +297,7 @@ def evaluate(spec: FairnessAnalysis, context: RunContext, predictions: pd.DataFr
                         spec, cell["y_true"].to_numpy(), cell["prob"].to_numpy(), cell["patient_id"].to_numpy(),
                         groupings, context.weights, context.confidence, threshold["threshold"],
                         with_reliability=level == 0.0 or level == max(spec.levels),
+                        method=recipe_interval_method(context.recipe),
                     )
                 labels_row = {
                     "task": task, "generator": generator, "modality": modality, "seed": seed, "level": level,

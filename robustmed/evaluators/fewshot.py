@@ -15,7 +15,7 @@ from scipy.special import softmax
 from sklearn.linear_model import LogisticRegression
 
 from robustmed.metrics.multiclass import weighted_scores
-from robustmed.stats.bootstrap import percentile_interval
+from robustmed.stats.intervals import bca_jackknife, derived_interval, pooled_jackknife
 
 ALL = "all"
 PROTOCOLS = ("linear_probe", "prototype")
@@ -124,8 +124,8 @@ class RepeatedScore:
     """One metric of R repeated draws on one evaluation set.
 
     ``value`` is the mean over repeats, ``std`` their sample standard deviation
-    (ddof = 1; NaN for one repeat), ``low``/``high`` the percentile interval and
-    ``per_repeat`` the value of each repeat.
+    (ddof = 1; NaN for one repeat), ``low``/``high`` the percentile or BCa
+    interval and ``per_repeat`` the value of each repeat.
     """
 
     metric: str
@@ -150,6 +150,9 @@ def score_repeats(
     metrics: Sequence[str],
     confidence: float,
     seed: int,
+    *,
+    method: str = "percentile",
+    clusters: np.ndarray | None = None,
 ) -> list[RepeatedScore]:
     """Score R repeated predictions on one evaluation set, with a two-level bootstrap interval.
 
@@ -157,6 +160,13 @@ def score_repeats(
     when there are several repeats, resamples the repeats with replacement, so
     the interval covers both test-set sampling and the choice of support set.
     With one repeat only the test samples are resampled.
+
+    ``method`` is the interval method. For "bca" the statistic (the mean over
+    repeats) is jackknifed over both resampled samples: once deleting one
+    test patient of ``clusters`` at a time with every repeat kept, and once
+    deleting one repeat at a time with every patient kept. The acceleration
+    pools the two (:func:`robustmed.stats.intervals.pooled_jackknife`), and
+    the bias correction uses the two-level replicates.
     """
     y = np.asarray(y, dtype=np.int64)
     n_repeats = len(probabilities)
@@ -165,8 +175,15 @@ def score_repeats(
     # forms equal scikit-learn's metrics (the tests check this) and share one pass.
     stacked = np.vstack([np.ones((1, len(y))), weights])
     computed = [weighted_scores(y, p, stacked, metrics) for p in probabilities]
+
+    def mean_over_repeats(w: np.ndarray) -> np.ndarray:
+        """Average every metric over the repeats for each of k weight vectors, giving shape (k, len(metrics))."""
+        per_repeat = [weighted_scores(y, p, w, metrics) for p in probabilities]
+        return np.column_stack([np.mean([values[m] for values in per_repeat], axis=0) for m in metrics])
+
+    patient_jackknife = bca_jackknife(mean_over_repeats, len(y), method=method, clusters=clusters)
     scores = []
-    for metric in metrics:
+    for column, metric in enumerate(metrics):
         if metric == "macro_auroc" and len(np.unique(y)) < 2:
             nan = float("nan")
             scores.append(RepeatedScore(metric, nan, nan, nan, nan, np.full(n_repeats, nan), "only one class present"))
@@ -177,8 +194,14 @@ def score_repeats(
             replicates = replicate_matrix[:, 0]
         else:
             replicates = np.take_along_axis(replicate_matrix, choices, axis=1).mean(axis=1)
-        low, high = percentile_interval(replicates, confidence)
+        value = float(per_repeat.mean())
+        jackknife = None
+        if patient_jackknife is not None:
+            # Deleting repeat r leaves the mean of the other R - 1 repeats.
+            repeat_jackknife = (per_repeat.sum() - per_repeat) / (n_repeats - 1) if n_repeats > 1 else np.empty(0)
+            jackknife = pooled_jackknife(patient_jackknife[:, column], repeat_jackknife)
+        low, high = derived_interval(value, replicates, confidence, method=method, jackknife=jackknife)
         std = float(np.std(per_repeat, ddof=1)) if n_repeats > 1 else float("nan")
         reason = "" if n_repeats > 1 else "one draw, so no spread over repeats"
-        scores.append(RepeatedScore(metric, float(per_repeat.mean()), std, low, high, per_repeat, reason))
+        scores.append(RepeatedScore(metric, value, std, low, high, per_repeat, reason))
     return scores

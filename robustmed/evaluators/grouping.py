@@ -3,6 +3,9 @@
 Each subgroup's values use the run's bootstrap replicates restricted to the
 subgroup's samples. A replicate that draws no member of a small group gives NaN
 for that group, not a crash and not 0, and intervals use the finite replicates.
+For BCa intervals every value also has jackknife values that delete one patient
+of the whole cell at a time (a patient outside the group leaves the group's
+value unchanged), so differences and worst groups combine them row by row.
 """
 
 from __future__ import annotations
@@ -18,8 +21,7 @@ from robustmed.errors import SmallGroupWarning
 from robustmed.metrics import fairness as fm
 from robustmed.metrics.operating_points import RATE_NAMES, net_benefit_weighted, rates_weighted
 from robustmed.metrics.registry import get_metric
-from robustmed.stats.bootstrap import percentile_interval
-from robustmed.stats.intervals import estimate
+from robustmed.stats.intervals import bca_jackknife, derived_interval, estimate, stack_jackknife
 
 OVERALL = "all"
 
@@ -39,13 +41,18 @@ class Group:
 
 @dataclass
 class Estimate:
-    """A measure's point value, replicate values (replicates,) and interval."""
+    """A measure's point value, replicate values (replicates,) and interval.
+
+    ``jackknife`` contains the leave-one-patient-out values (patients,) for BCa
+    intervals, and is None for percentile intervals or an undefined measure.
+    """
 
     value: float
     replicates: np.ndarray
     low: float
     high: float
     reason: str = ""
+    jackknife: np.ndarray | None = None
 
 
 @dataclass
@@ -88,11 +95,19 @@ def overall_group(patients: Sequence[str]) -> Group:
     return Group(OVERALL, OVERALL, np.arange(len(patients)), len(patients), len(np.unique(patients)), True)
 
 
-def _from_replicates(point: float, replicates: np.ndarray, confidence: float, reason: str = "") -> Estimate:
-    low, high = percentile_interval(replicates, confidence)
+def _from_replicates(
+    point: float,
+    replicates: np.ndarray,
+    confidence: float,
+    reason: str = "",
+    *,
+    method: str = "percentile",
+    jackknife: np.ndarray | None = None,
+) -> Estimate:
+    low, high = derived_interval(point, replicates, confidence, method=method, jackknife=jackknife)
     if np.isnan(point) and not reason:
         reason = "undefined on these samples"
-    return Estimate(float(point), replicates, low, high, reason)
+    return Estimate(float(point), replicates, low, high, reason, jackknife)
 
 
 def _nan_estimate(n_resamples: int, reason: str) -> Estimate:
@@ -109,11 +124,16 @@ def group_values(
     metrics: Sequence[str],
     threshold: float | None = None,
     net_benefit_thresholds: Sequence[float] = (),
+    method: str = "percentile",
+    clusters: np.ndarray | None = None,
 ) -> GroupValues:
     """Registry metrics, rates at ``threshold`` and net benefit of one group, with intervals.
 
     Measures are named by metric, by rate (``sensitivity`` ...), and
     ``net_benefit@<pt>`` / ``treat_all@<pt>`` for each threshold probability.
+    ``method`` is the interval method. For "bca", ``clusters`` holds the
+    patient id of every sample of ``y`` (not only the group's), and the BCa
+    jackknife deletes one of those patients at a time.
     """
     result = GroupValues(group)
     names = list(metrics)
@@ -128,23 +148,50 @@ def group_values(
     index = group.index
     y_g, p_g, w_g = y[index], p[index], weights[:, index]
     ones = np.ones((1, len(index)))
+
+    def group_jackknife(statistic) -> np.ndarray | None:
+        """Compute ``statistic`` on the group's columns of each leave-one-patient-out weight vector.
+
+        Returns None unless the method is BCa.
+        """
+        return bca_jackknife(lambda w: statistic(w[:, index]), len(y), method=method, clusters=clusters)
+
     # Replicates that draw no member of the group divide by zero weight: NaN is the intended result.
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         for name in metrics:
             e = estimate(name, y_g, p_g, w_g, confidence)
-            result.values[name] = _from_replicates(e.value, e.replicates, confidence, e.reason)
+            metric = get_metric(name)
+            jackknife = None if e.reason else group_jackknife(lambda w, metric=metric: metric.weighted(y_g, p_g, w))
+            result.values[name] = _from_replicates(
+                e.value, e.replicates, confidence, e.reason, method=method, jackknife=jackknife
+            )
         if threshold is not None:
             point = rates_weighted(y_g, p_g, threshold, ones)
             replicates = rates_weighted(y_g, p_g, threshold, w_g)
-            for name in RATE_NAMES:
-                result.values[name] = _from_replicates(point[name][0], replicates[name], confidence)
+            jackknife = group_jackknife(
+                lambda w: np.column_stack([rates_weighted(y_g, p_g, threshold, w)[name] for name in RATE_NAMES])
+            )
+            for k, name in enumerate(RATE_NAMES):
+                result.values[name] = _from_replicates(
+                    point[name][0], replicates[name], confidence, method=method,
+                    jackknife=None if jackknife is None else jackknife[:, k],
+                )
         for pt in net_benefit_thresholds:
             point = net_benefit_weighted(y_g, p_g, pt, ones)
             replicates = net_benefit_weighted(y_g, p_g, pt, w_g)
-            result.values[f"net_benefit@{pt:g}"] = _from_replicates(point["model"][0], replicates["model"], confidence)
+            jackknife = group_jackknife(
+                lambda w, pt=pt: np.column_stack(
+                    [net_benefit_weighted(y_g, p_g, pt, w)[key] for key in ("model", "treat_all")]
+                )
+            )
+            result.values[f"net_benefit@{pt:g}"] = _from_replicates(
+                point["model"][0], replicates["model"], confidence, method=method,
+                jackknife=None if jackknife is None else jackknife[:, 0],
+            )
             result.values[f"treat_all@{pt:g}"] = _from_replicates(
-                point["treat_all"][0], replicates["treat_all"], confidence
+                point["treat_all"][0], replicates["treat_all"], confidence, method=method,
+                jackknife=None if jackknife is None else jackknife[:, 1],
             )
     return result
 
@@ -159,9 +206,13 @@ def higher_is_better(measure: str) -> bool:
 
 
 def disparity_estimates(
-    groups: list[GroupValues], overall: GroupValues, measure: str, confidence: float
+    groups: list[GroupValues], overall: GroupValues, measure: str, confidence: float, *, method: str = "percentile"
 ) -> tuple[dict[str, Estimate], dict]:
     """Worst group, differences and ratios of ``measure`` over groups with a finite point value.
+
+    ``method`` is the interval method; BCa uses the groups' jackknife values
+    (see :func:`group_values`), and the worst group of each jackknife row is
+    chosen anew, as it is in each bootstrap replicate.
 
     Returns the estimates by disparity measure and a dict of bookkeeping:
     ``used`` (subgroups compared), ``excluded`` (eligible-size subgroups left out
@@ -183,14 +234,34 @@ def disparity_estimates(
     replicates = fm.disparities(replicate_values, overall.values[measure].replicates, better)
     info["worst_subgroup"] = used[int(point["worst_index"][0])].group.subgroup
     info["replicates_used"] = int(np.isfinite(replicate_values).all(axis=1).sum())
+    jackknife = _stacked([*(g.values[measure] for g in used), overall.values[measure]], method)
+    if jackknife is not None:
+        jackknife = fm.disparities(jackknife[:, :-1], jackknife[:, -1], better)
     # NOTE: max - min over noisy groups is biased upward. With small groups the percentile
     # interval of a difference can therefore lie above its point value.
-    estimates = {m: _from_replicates(point[m][0], replicates[m], confidence) for m in fm.DISPARITY_MEASURES}
+    estimates = {
+        m: _from_replicates(
+            point[m][0], replicates[m], confidence, method=method, jackknife=None if jackknife is None else jackknife[m]
+        )
+        for m in fm.DISPARITY_MEASURES
+    }
     return estimates, info
 
 
-def criteria_estimates(groups: list[GroupValues], confidence: float) -> tuple[dict[str, Estimate], list[str]]:
-    """Equalized odds, equal opportunity and demographic parity over eligible groups."""
+def _stacked(estimates: list[Estimate], method: str) -> np.ndarray | None:
+    """Stack the jackknife values (patients, len(estimates)) for BCa intervals, or return None for percentile ones."""
+    if method != "bca":
+        return None
+    return stack_jackknife([e.jackknife for e in estimates])
+
+
+def criteria_estimates(
+    groups: list[GroupValues], confidence: float, *, method: str = "percentile"
+) -> tuple[dict[str, Estimate], list[str]]:
+    """Equalized odds, equal opportunity and demographic parity over eligible groups.
+
+    ``method`` is the interval method; BCa uses the groups' jackknife values of the rates.
+    """
     used = [
         g
         for g in groups
@@ -211,4 +282,12 @@ def criteria_estimates(groups: list[GroupValues], confidence: float) -> tuple[di
     rates = ("sensitivity", "fpr", "selection_rate")
     point = fm.criteria({r: stack(r, False) for r in rates})
     replicates = fm.criteria({r: stack(r, True) for r in rates})
-    return {n: _from_replicates(point[n][0], replicates[n], confidence) for n in names}, [g.group.subgroup for g in used]
+    by_rate = {r: _stacked([g.values[r] for g in used], method) for r in rates}
+    jackknife = fm.criteria(by_rate) if all(values is not None for values in by_rate.values()) else None
+    estimates = {
+        n: _from_replicates(
+            point[n][0], replicates[n], confidence, method=method, jackknife=None if jackknife is None else jackknife[n]
+        )
+        for n in names
+    }
+    return estimates, [g.group.subgroup for g in used]

@@ -24,8 +24,7 @@ from robustmed.evaluators.base import Evaluator, RunContext
 from robustmed.metrics import fairness as fm
 from robustmed.metrics.registry import get_metric
 from robustmed.recipes.base import StrictModel, check_metric_names
-from robustmed.stats.bootstrap import percentile_interval
-from robustmed.stats.intervals import INTERVAL_METHOD
+from robustmed.stats.intervals import bca_jackknife, derived_interval, interval_method_label, recipe_interval_method
 
 ANALYSIS = "shift"
 CLEAN_LABELS = {"generator": "none", "modality": "none", "level": 0.0, "seed": -1}
@@ -151,12 +150,20 @@ def _domain_tables(spec, context, task, y, p, patients):
     labels = fm.attribute_labels(context.batch.metadata, [spec.domain_column])
     inside = set(_in_domain(spec, context))
     weights, confidence = context.weights, context.confidence
+    method = recipe_interval_method(context.recipe)
+    label = interval_method_label(method)
     domains = grouping.build_groups(labels, patients, spec.domain_column, spec.min_group_size)
     pool_labels = np.where(np.isin(labels, list(inside)), IN_DOMAIN, OUT_OF_DOMAIN)
     pools = grouping.build_groups(pool_labels, patients, "pool", 1, warn=False)
-    overall = grouping.group_values(grouping.overall_group(patients), y, p, weights, confidence, metrics=spec.metrics)
-    domain_values = [grouping.group_values(g, y, p, weights, confidence, metrics=spec.metrics) for g in domains]
-    pool_values = {g.subgroup: grouping.group_values(g, y, p, weights, confidence, metrics=spec.metrics) for g in pools}
+
+    def values_of(group: grouping.Group) -> grouping.GroupValues:
+        return grouping.group_values(
+            group, y, p, weights, confidence, metrics=spec.metrics, method=method, clusters=patients
+        )
+
+    overall = values_of(grouping.overall_group(patients))
+    domain_values = [values_of(g) for g in domains]
+    pool_values = {g.subgroup: values_of(g) for g in pools}
 
     rows = []
     for kind, values in (("pool", [overall, *pool_values.values()]), ("domain", domain_values)):
@@ -173,7 +180,7 @@ def _domain_tables(spec, context, task, y, p, patients):
                     {
                         "task": task, "attribute": spec.domain_column if kind == "domain" else "pool",
                         "subgroup": g.group.subgroup, "domain_type": kind, "pool": pool, "metric": metric,
-                        "value": e.value, "ci_low": e.low, "ci_high": e.high, "interval_method": INTERVAL_METHOD,
+                        "value": e.value, "ci_low": e.low, "ci_high": e.high, "interval_method": label,
                         "n": g.group.n, "n_patients": g.group.n_patients,
                         "higher_is_better": get_metric(metric).higher_is_better, "reason": e.reason,
                     }
@@ -182,12 +189,15 @@ def _domain_tables(spec, context, task, y, p, patients):
     gap_rows = []
     for metric in spec.metrics:
         higher = get_metric(metric).higher_is_better
-        base = {"task": task, "metric": metric, "interval_method": INTERVAL_METHOD, "higher_is_better": higher}
+        base = {"task": task, "metric": metric, "interval_method": label, "higher_is_better": higher}
         if IN_DOMAIN in pool_values and OUT_OF_DOMAIN in pool_values:
             ind, ood = pool_values[IN_DOMAIN].values[metric], pool_values[OUT_OF_DOMAIN].values[metric]
             point = ood.value - ind.value
             replicates = ood.replicates - ind.replicates
-            low, high = percentile_interval(replicates, confidence)
+            jackknife = None
+            if ind.jackknife is not None and ood.jackknife is not None:
+                jackknife = ood.jackknife - ind.jackknife
+            low, high = derived_interval(point, replicates, confidence, method=method, jackknife=jackknife)
             gap_rows.append(
                 {**base, "measure": "ood_minus_id", "subgroup": "", "value": point, "ci_low": low, "ci_high": high,
                  "n": len(y), "n_patients": len(np.unique(patients)),
@@ -201,7 +211,7 @@ def _domain_tables(spec, context, task, y, p, patients):
                  "ci_high": np.nan, "n": len(y), "n_patients": len(np.unique(patients)), "replicates_used": 0,
                  "reason": f"no {missing} samples in the evaluation split"}
             )
-        estimates, info = grouping.disparity_estimates(domain_values, overall, metric, confidence)
+        estimates, info = grouping.disparity_estimates(domain_values, overall, metric, confidence, method=method)
         used = [g for g in domain_values if g.group.subgroup in info["used"]]
         for measure, name in (("worst_group", "worst_domain"), ("difference", "domain_difference"),
                               ("ratio", "domain_ratio")):
@@ -216,20 +226,31 @@ def _domain_tables(spec, context, task, y, p, patients):
 
 
 def _synthetic_rows(spec, context, task, y, p, patients, shift, parameter, strengths_and_weights):
+    """Rows of the importance-reweighted metrics.
+
+    A replicate (or jackknife row) multiplies its draw counts by the importance
+    weights, so the interval covers resampling of patients for fixed weights.
+    """
+    method = recipe_interval_method(context.recipe)
     rows = []
     for strength, sample_weights in strengths_and_weights:
         effective_n = kish_effective_n(sample_weights)
         for metric_name in spec.metrics:
             metric = get_metric(metric_name)
+
+            def reweighted(w: np.ndarray, metric=metric, sample_weights=sample_weights) -> np.ndarray:
+                return metric.weighted(y, p, w * sample_weights[None, :])
+
             with np.errstate(invalid="ignore", divide="ignore"):
-                point = float(metric.weighted(y, p, sample_weights[None, :])[0])
-                replicates = metric.weighted(y, p, context.weights * sample_weights[None, :])
-            low, high = percentile_interval(replicates, context.confidence)
+                point = float(reweighted(np.ones((1, len(y))))[0])
+                replicates = reweighted(context.weights)
+                jackknife = bca_jackknife(reweighted, len(y), method=method, clusters=patients)
+            low, high = derived_interval(point, replicates, context.confidence, method=method, jackknife=jackknife)
             rows.append(
                 {
                     "task": task, "shift": shift, "strength": float(strength), "strength_parameter": parameter,
                     "metric": metric_name, "value": point, "ci_low": low, "ci_high": high,
-                    "interval_method": INTERVAL_METHOD + ", importance-reweighted", "n": len(y),
+                    "interval_method": interval_method_label(method) + ", importance-reweighted", "n": len(y),
                     "n_patients": len(np.unique(patients)), "effective_n": effective_n,
                     "higher_is_better": metric.higher_is_better,
                     "reason": "" if np.isfinite(point) else "undefined under this reweighting",

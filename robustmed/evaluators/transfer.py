@@ -13,8 +13,11 @@ test split:
   embeddings of perturbed inputs at each severity level;
 - ``transfer_repeats``: the value of every single draw.
 
-Intervals are bootstrap percentile intervals over test patients (stratified by
-class, clustered by patient) and, for k-shot rows, over the support draws.
+Intervals are bootstrap intervals over test patients (stratified by class,
+clustered by patient) and, for k-shot rows, over the support draws. The
+recipe's ``bootstrap.method`` chooses percentile or BCa intervals, and BCa
+jackknifes both the patients and the draws (see
+:func:`robustmed.evaluators.fewshot.score_repeats`).
 """
 
 from __future__ import annotations
@@ -45,12 +48,27 @@ from robustmed.evaluators.transfer_spec import (
 )
 from robustmed.generators.registry import build_generator
 from robustmed.stats.bootstrap import resampling_weights
+from robustmed.stats.intervals import recipe_interval_method
 
 ANALYSIS = "transfer"
 CLEAN = "none"
 CACHE_FOLDER = Path("cache") / "embeddings"
 METHOD_REPEATED = "bootstrap percentile over test patients (stratified by class, clustered by patient) and support draws"
 METHOD_SINGLE = "bootstrap percentile over test patients (stratified by class, clustered by patient)"
+BCA_METHOD_REPEATED = (
+    "bootstrap BCa over test patients (stratified by class, clustered by patient) and support draws; "
+    "jackknife over patients and over draws"
+)
+BCA_METHOD_SINGLE = (
+    "bootstrap BCa over test patients (stratified by class, clustered by patient); jackknife over patients"
+)
+
+
+def interval_label(method: str, n_repeats: int) -> str:
+    """Return the ``interval_method`` text of a row scored over ``n_repeats`` support draws."""
+    if method == "bca":
+        return BCA_METHOD_REPEATED if n_repeats > 1 else BCA_METHOD_SINGLE
+    return METHOD_REPEATED if n_repeats > 1 else METHOD_SINGLE
 
 
 def resolve_targets(spec: TransferAnalysis, context: RunContext) -> list[TaskRef]:
@@ -98,10 +116,10 @@ class _Target:
         self.y_test = _labels(ref, "test")
         test_batch = ref.dataset.split("test")
         patients = test_batch.patient_ids or test_batch.sample_ids
+        self.patients = np.asarray(patients)
         self.n_patients = len(set(patients))
         bootstrap = context.recipe.bootstrap
-        # NOTE: intervals are always percentile intervals, even when the recipe requests BCa,
-        # because the jackknife of BCa has no counterpart for the resampled support draws.
+        self.method = recipe_interval_method(context.recipe)
         self.weights = resampling_weights(
             bootstrap.n_resamples, self.y_test, clusters=patients, seed=bootstrap.seed, scheme=bootstrap.scheme
         )
@@ -119,9 +137,16 @@ class _Target:
     def base_row(self) -> dict[str, object]:
         return {"subgroup": "all", "n": len(self.y_test), "n_patients": self.n_patients, "higher_is_better": True}
 
+    def score(self, probabilities, spec: TransferAnalysis, context: RunContext, seed: int):
+        """Score repeated test-split probabilities with the run's bootstrap weights and interval method."""
+        return score_repeats(
+            self.y_test, probabilities, self.weights, spec.metrics, context.confidence, seed,
+            method=self.method, clusters=self.patients,
+        )
 
-def _score_rows(scores, base: dict[str, object], n_repeats: int) -> list[dict[str, object]]:
-    method = METHOD_REPEATED if n_repeats > 1 else METHOD_SINGLE
+
+def _score_rows(scores, base: dict[str, object], n_repeats: int, method: str) -> list[dict[str, object]]:
+    label = interval_label(method, n_repeats)
     return [
         {
             **base,
@@ -130,7 +155,7 @@ def _score_rows(scores, base: dict[str, object], n_repeats: int) -> list[dict[st
             "std": s.std,
             "ci_low": s.low,
             "ci_high": s.high,
-            "interval_method": method,
+            "interval_method": label,
             "repeats": n_repeats,
             "reason": s.reason,
         }
@@ -161,9 +186,7 @@ def _severity_rows(target: _Target, probabilities_for, base: dict[str, object], 
                         o for p, o in target.perturbed
                         if (p.generator.name, p.modality, p.level, p.seed) == (generator_name, modality, level, grid_seed)
                     )
-                scores = score_repeats(
-                    target.y_test, probabilities_for(outputs), target.weights, spec.metrics, context.confidence, seed
-                )
+                scores = target.score(probabilities_for(outputs), spec, context, seed)
                 cell = {
                     **base,
                     "generator": generator_name,
@@ -173,7 +196,7 @@ def _severity_rows(target: _Target, probabilities_for, base: dict[str, object], 
                     "severity_value": ladder.value(level),
                     "severity_parameter": ladder.parameter,
                 }
-                rows.extend(_score_rows(scores, cell, n_repeats))
+                rows.extend(_score_rows(scores, cell, n_repeats, target.method))
     return rows
 
 
@@ -205,11 +228,8 @@ def _fewshot(spec: TransferAnalysis, context: RunContext, target: _Target, table
                 "support_size": int(np.mean(support_sizes)),
                 **target.base_row(),
             }
-            scores = score_repeats(
-                target.y_test, probabilities_for(target.test), target.weights, spec.metrics, context.confidence,
-                context.recipe.bootstrap.seed,
-            )
-            tables["transfer_fewshot"].extend(_score_rows(scores, base, n_repeats))
+            scores = target.score(probabilities_for(target.test), spec, context, context.recipe.bootstrap.seed)
+            tables["transfer_fewshot"].extend(_score_rows(scores, base, n_repeats, target.method))
             tables["transfer_repeats"].extend(_repeat_rows(scores, {**base, "table": "transfer_fewshot"}))
             if str(shots) in grid_shots:
                 tables["transfer_severity"].extend(
@@ -240,11 +260,8 @@ def _zero_shot(spec, context, targets: dict[str, _Target], cache: EmbeddingCache
         target = targets[ref.label]
         probabilities_for = _zero_shot_scorer(entry, ref, cache)
         base = {"target": ref.label, "method": entry.method, "source": entry.source, **target.base_row()}
-        scores = score_repeats(
-            target.y_test, probabilities_for(target.test), target.weights, spec.metrics, context.confidence,
-            context.recipe.bootstrap.seed,
-        )
-        tables["transfer_zero_shot"].extend(_score_rows(scores, base, 1))
+        scores = target.score(probabilities_for(target.test), spec, context, context.recipe.bootstrap.seed)
+        tables["transfer_zero_shot"].extend(_score_rows(scores, base, 1, target.method))
         if spec.perturbation is not None:
             grid_base = {
                 "target": ref.label,
@@ -288,7 +305,7 @@ def _matrix(spec, context, cache: EmbeddingCache, tables: dict[str, list]) -> No
                 for metric in spec.metrics:
                     tables["transfer_matrix"].append(
                         {**base, "metric": metric, "value": nan, "std": nan, "ci_low": nan, "ci_high": nan,
-                         "interval_method": METHOD_SINGLE, "repeats": 0, "reason": reason}
+                         "interval_method": interval_label(target.method, 1), "repeats": 0, "reason": reason}
                     )
                 continue
             # Source labels re-indexed into the target's class order through the shared names.
@@ -303,11 +320,8 @@ def _matrix(spec, context, cache: EmbeddingCache, tables: dict[str, list]) -> No
                     matrix.protocol, train[EMBEDDING][index], to_target[y_source[index]], len(target_labels), spec.probe_c
                 )
                 probabilities.append(model.predict_proba(target.test[EMBEDDING]))
-            scores = score_repeats(
-                target.y_test, probabilities, target.weights, spec.metrics, context.confidence,
-                context.recipe.bootstrap.seed,
-            )
-            tables["transfer_matrix"].extend(_score_rows(scores, base, n_repeats))
+            scores = target.score(probabilities, spec, context, context.recipe.bootstrap.seed)
+            tables["transfer_matrix"].extend(_score_rows(scores, base, n_repeats, target.method))
 
 
 def cache_folder(spec: TransferAnalysis, root: Path) -> Path:

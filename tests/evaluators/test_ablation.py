@@ -275,3 +275,88 @@ def test_run_resume_gives_same_bytes(ablation_run):
     assert len(list((ablation_run / "predictions").glob("ablation-*.parquet"))) == len(cells)
     for name, content in tables.items():
         assert (ablation_run / "tables" / name).read_bytes() == content, name
+
+
+BCA_RECIPE = {
+    "name": "ablation_bca",
+    "dataset": {"name": "ad_data", "split": "test"},
+    "model": {"reference": "ad_late_fusion"},
+    "bootstrap": {"n_resamples": 200, "confidence": 0.95, "method": "bca"},
+    "analyses": [
+        {
+            "kind": "ablation",
+            "policies": ["native", "zero"],
+            "metrics": ["auroc", "true_class_probability"],
+            "missing_fractions": [0.0, 0.5, 1.0],
+        }
+    ],
+    "report": {"figure_formats": ["png"]},
+}
+
+
+@pytest.fixture(scope="module")
+def bca_run(tmp_path_factory):
+    import yaml
+
+    from robustmed.api import run_recipe
+
+    folder = tmp_path_factory.mktemp("ablation_bca")
+    recipe = folder / "recipe.yaml"
+    recipe.write_text(yaml.safe_dump(BCA_RECIPE))
+    return run_recipe(recipe, folder / "out")
+
+
+def test_default_interval_is_percentile(ablation_run):
+    from robustmed.stats.intervals import INTERVAL_METHOD
+
+    for name in ("subsets", "shapley", "missing"):
+        table = pd.read_csv(ablation_run / "tables" / f"ablation_{name}.csv")
+        assert set(table["interval_method"]) == {INTERVAL_METHOD}, name
+
+
+def test_bca_labels_every_table(bca_run):
+    from robustmed.stats.intervals import interval_method_label
+
+    label = interval_method_label("bca")
+    for name in ("subsets", "shapley", "interactions", "summary", "missing"):
+        table = pd.read_parquet(bca_run / "tables" / f"ablation_{name}.parquet")
+        assert set(table["interval_method"]) == {label}, name
+    novel = pd.read_parquet(bca_run / "tables" / "ablation_novel.parquet")
+    assert set(novel["interval_method"]) == {"paired " + label}
+
+
+def test_bca_shapley_matches_direct_computation(bca_run, ad_dataset, ad_adapter):
+    from robustmed.evaluators.ablation_tables import merge_float32_ties, subset_label
+    from robustmed.metrics.registry import get_metric
+    from robustmed.metrics.shapley import shapley_values
+    from robustmed.stats import bca_interval, jackknife_values, percentile_interval, resampling_weights
+
+    batch = ad_dataset.split("test")
+    y = batch.targets["impaired"].numpy().astype(np.int64)
+    weights = resampling_weights(200, y, clusters=batch.patient_ids, seed=0)
+    order = {sid: i for i, sid in enumerate(batch.sample_ids)}
+    predictions = pd.concat(pd.read_parquet(p) for p in (bca_run / "predictions").glob("ablation-*.parquet"))
+    native = predictions[(predictions["part"] == "subset") & (predictions["policy"] == "native")]
+    names = list(ad_adapter.modalities)
+    auroc = get_metric("auroc")
+    point, replicates, jackknife = [], [], []
+    for mask in range(2 ** len(names)):
+        rows = native[native["subset"] == subset_label(mask, names)]
+        rows = rows.iloc[np.argsort(rows["sample_id"].map(order).to_numpy())]
+        assert (rows["y_true"].to_numpy() == y).all()
+        p = merge_float32_ties(rows["prob"].to_numpy())
+        point.append(auroc.value(y, p))
+        replicates.append(auroc.weighted(y, p, weights))
+        jackknife.append(jackknife_values(lambda w, p=p: auroc.weighted(y, p, w), len(y), clusters=batch.patient_ids))
+    i = names.index("csf")
+    phi = shapley_values(np.array(point), len(names))[i]
+    phi_replicates = shapley_values(np.column_stack(replicates), len(names))[:, i]
+    phi_jackknife = shapley_values(np.column_stack(jackknife), len(names))[:, i]
+    expected = bca_interval(phi_replicates, phi, phi_jackknife, 0.95)
+
+    shapley = pd.read_parquet(bca_run / "tables" / "ablation_shapley.parquet")
+    row = shapley.query("policy == 'native' and metric == 'auroc' and modality == 'csf'").iloc[0]
+    assert row["value"] == pytest.approx(phi, abs=1e-12)
+    assert row["ci_low"] == pytest.approx(expected[0], abs=1e-12)
+    assert row["ci_high"] == pytest.approx(expected[1], abs=1e-12)
+    assert (row["ci_low"], row["ci_high"]) != pytest.approx(percentile_interval(phi_replicates, 0.95), abs=1e-6)

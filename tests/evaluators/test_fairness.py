@@ -47,13 +47,13 @@ def audit_run(tmp_path_factory):
     recipe = folder / "recipe.yaml"
     recipe.write_text(yaml.safe_dump(RECIPE))
     out = folder / "out"
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings():
         warnings.simplefilter("always")
         result = CliRunner().invoke(app, ["run", str(recipe), "--out", str(out)])
     assert result.exit_code == 0, result.output
     tables = {name: pd.read_parquet(out / "tables" / f"{name}.parquet") for name in (
         "fairness_groups", "fairness_disparities", "fairness_criteria", "fairness_threshold", "fairness_reliability")}
-    return out, tables, caught
+    return out, tables, result.output
 
 
 @pytest.fixture(scope="module")
@@ -75,14 +75,15 @@ def test_run_writes_tidy_tables_and_report(audit_run):
 
 
 def test_small_group_is_nan_with_reason_and_warns(audit_run):
-    _, tables, caught = audit_run
+    _, tables, output = audit_run
     groups = tables["fairness_groups"]
     small = groups[(groups["subgroup"] == "male & younger") & (groups["level"] == 0)]
     assert len(small) > 0
     assert small["value"].isna().all()
     assert (small["n"] == 14).all()
     assert small["reason"].str.contains("fewer than min_group_size=15").all()
-    messages = [str(w.message) for w in caught if issubclass(w.category, SmallGroupWarning)]
+    # The CLI prints a SmallGroupWarning as one line starting "Warning: ".
+    messages = [line for line in output.splitlines() if line.startswith("Warning: Subgroup")]
     assert any("'male & younger'" in m for m in messages)
 
 
@@ -206,3 +207,90 @@ def test_bins_reject_categorical_column(ad_dataset):
     )
     with pytest.raises(RecipeError, match=r"bins.band.column: 'age_band' is not numeric"):
         attribute_table(spec, ad_dataset.split("test").metadata)
+
+
+BCA_RECIPE = {
+    "name": "fairness_bca",
+    "dataset": {"name": "ad_data", "split": "test"},
+    "model": {"reference": "ad_late_fusion"},
+    "bootstrap": {"n_resamples": 200, "confidence": 0.95, "method": "bca"},
+    "analyses": [
+        {
+            "kind": "fairness",
+            "attributes": ["sex", "age_band"],
+            "metrics": ["auroc", "brier"],
+            "min_group_size": 15,
+            "net_benefit_thresholds": [0.2],
+        }
+    ],
+    "report": {"figure_formats": ["png"]},
+}
+
+
+@pytest.fixture(scope="module")
+def bca_run(tmp_path_factory):
+    from robustmed.api import run_recipe
+
+    folder = tmp_path_factory.mktemp("fairness_bca")
+    recipe = folder / "recipe.yaml"
+    recipe.write_text(yaml.safe_dump(BCA_RECIPE))
+    out = run_recipe(recipe, folder / "out")
+    tables = {name: pd.read_parquet(out / "tables" / f"{name}.parquet") for name in (
+        "fairness_groups", "fairness_disparities", "fairness_criteria")}
+    return out, tables
+
+
+def test_default_interval_is_percentile(audit_run):
+    from robustmed.stats.intervals import INTERVAL_METHOD
+
+    _, tables, _ = audit_run
+    for name in ("fairness_groups", "fairness_disparities", "fairness_criteria"):
+        assert set(tables[name]["interval_method"]) == {INTERVAL_METHOD}, name
+
+
+def test_bca_labels_every_table(bca_run):
+    from robustmed.stats.intervals import interval_method_label
+
+    _, tables = bca_run
+    for name, table in tables.items():
+        assert set(table["interval_method"]) == {interval_method_label("bca")}, name
+    criteria = tables["fairness_criteria"]
+    assert np.isfinite(criteria[["ci_low", "ci_high"]]).all().all()
+
+
+def test_bca_difference_matches_direct_computation(bca_run, ad_dataset):
+    from robustmed.metrics.registry import get_metric
+    from robustmed.stats import bca_interval, jackknife_values, percentile_interval, resampling_weights
+
+    out, tables = bca_run
+    batch = ad_dataset.split("test")
+    predictions = pd.concat(pd.read_parquet(p) for p in (out / "predictions").glob("*.parquet"))
+    order = {sid: i for i, sid in enumerate(batch.sample_ids)}
+    clean = predictions[predictions["analysis"] == "fairness"]
+    clean = clean.iloc[np.argsort(clean["sample_id"].map(order).to_numpy())]
+    y, p = clean["y_true"].to_numpy(), clean["prob"].to_numpy()
+    weights = resampling_weights(200, y, clusters=batch.patient_ids, seed=0)
+    labels = fm.attribute_labels(batch.metadata, ["sex"])
+    auroc = get_metric("auroc")
+    point, replicates, jackknife = [], [], []
+    for subgroup in ("female", "male"):
+        index = np.flatnonzero(labels == subgroup)
+        point.append(auroc.value(y[index], p[index]))
+        replicates.append(auroc.weighted(y[index], p[index], weights[:, index]))
+        jackknife.append(
+            jackknife_values(
+                lambda w, index=index: auroc.weighted(y[index], p[index], w[:, index]), len(y),
+                clusters=batch.patient_ids,
+            )
+        )
+    replicates, jackknife = np.column_stack(replicates), np.column_stack(jackknife)
+    value = max(point) - min(point)
+    difference_replicates = replicates.max(axis=1) - replicates.min(axis=1)
+    expected = bca_interval(difference_replicates, value, jackknife.max(axis=1) - jackknife.min(axis=1), 0.95)
+
+    d = tables["fairness_disparities"]
+    row = d.query("attribute == 'sex' and metric == 'auroc' and measure == 'difference'").iloc[0]
+    assert row["value"] == pytest.approx(value, abs=1e-12)
+    assert row["ci_low"] == pytest.approx(expected[0], abs=1e-12)
+    assert row["ci_high"] == pytest.approx(expected[1], abs=1e-12)
+    assert (row["ci_low"], row["ci_high"]) != pytest.approx(percentile_interval(difference_replicates, 0.95), abs=1e-6)

@@ -42,9 +42,10 @@ def shift_run(tmp_path_factory):
     recipe = folder / "recipe.yaml"
     recipe.write_text(yaml.safe_dump(RECIPE))
     out = folder / "out"
-    with pytest.warns(SmallGroupWarning, match="Subgroup 'inst-33' of 'site' has 1 samples"):
-        result = CliRunner().invoke(app, ["run", str(recipe), "--out", str(out)])
+    result = CliRunner().invoke(app, ["run", str(recipe), "--out", str(out)])
     assert result.exit_code == 0, result.output
+    # The CLI prints a SmallGroupWarning as one line starting "Warning: ".
+    assert "Warning: Subgroup 'inst-33' of 'site' has 1 samples" in result.output
     names = ("shift_domains", "shift_gap", "shift_synthetic", "fairness_threshold")
     tables = {n: pd.read_parquet(out / "tables" / f"{n}.parquet") for n in names}
     return out, tables
@@ -150,3 +151,76 @@ def test_threshold_chosen_on_train_split(shift_run):
     probabilities = load_reference_adapter("ncctg_late_fusion").predict(train)["death_1y"].double().numpy()
     expected = choose_threshold(train.targets["death_1y"].numpy(), probabilities, "sensitivity", 0.8)
     assert chosen["threshold"] == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.fixture(scope="module")
+def bca_run(tmp_path_factory):
+    from robustmed.api import run_recipe
+
+    folder = tmp_path_factory.mktemp("shift_bca")
+    recipe = dict(
+        RECIPE,
+        name="shift_bca",
+        bootstrap={"n_resamples": 200, "confidence": 0.95, "method": "bca"},
+        analyses=[dict(RECIPE["analyses"][0], metrics=["auroc", "brier"], covariate=None)],
+    )
+    path = folder / "recipe.yaml"
+    path.write_text(yaml.safe_dump(recipe))
+    with pytest.warns(SmallGroupWarning):
+        out = run_recipe(path, folder / "out")
+    names = ("shift_domains", "shift_gap", "shift_synthetic")
+    return out, {n: pd.read_parquet(out / "tables" / f"{n}.parquet") for n in names}
+
+
+def test_default_interval_is_percentile(shift_run):
+    from robustmed.stats.intervals import INTERVAL_METHOD
+
+    _, tables = shift_run
+    assert set(tables["shift_domains"]["interval_method"]) == {INTERVAL_METHOD}
+    assert set(tables["shift_gap"]["interval_method"]) == {INTERVAL_METHOD}
+    assert set(tables["shift_synthetic"]["interval_method"]) == {INTERVAL_METHOD + ", importance-reweighted"}
+
+
+def test_bca_labels_every_table(bca_run):
+    from robustmed.stats.intervals import interval_method_label
+
+    _, tables = bca_run
+    label = interval_method_label("bca")
+    assert set(tables["shift_domains"]["interval_method"]) == {label}
+    assert set(tables["shift_gap"]["interval_method"]) == {label}
+    assert set(tables["shift_synthetic"]["interval_method"]) == {label + ", importance-reweighted"}
+
+
+def test_bca_gap_matches_direct_computation(bca_run):
+    from robustmed.data import load_dataset
+    from robustmed.metrics import fairness as fm
+    from robustmed.metrics.registry import get_metric
+    from robustmed.stats import bca_interval, jackknife_values, percentile_interval, resampling_weights
+
+    out, tables = bca_run
+    dataset = load_dataset("ncctg_lung")
+    batch = dataset.split("test")
+    predictions = pd.concat(pd.read_parquet(path) for path in (out / "predictions").glob("*.parquet"))
+    order = {sid: i for i, sid in enumerate(batch.sample_ids)}
+    predictions = predictions.iloc[np.argsort(predictions["sample_id"].map(order).to_numpy())]
+    y, p = predictions["y_true"].to_numpy(), predictions["prob"].to_numpy()
+    weights = resampling_weights(200, y, clusters=batch.patient_ids, seed=0)
+    inside = set(dataset.split("train").metadata["site"].dropna().astype(str))
+    out_of_domain = ~np.isin(fm.attribute_labels(batch.metadata, ["site"]), list(inside))
+    auroc = get_metric("auroc")
+
+    def pool(w: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return auroc.weighted(y[mask], p[mask], w[:, mask])
+
+    def gap(w: np.ndarray) -> np.ndarray:
+        return pool(w, out_of_domain) - pool(w, ~out_of_domain)
+
+    value = gap(np.ones((1, len(y))))[0]
+    replicates = gap(weights)
+    expected = bca_interval(replicates, value, jackknife_values(gap, len(y), clusters=batch.patient_ids), 0.95)
+
+    row = tables["shift_gap"].query("metric == 'auroc' and measure == 'ood_minus_id'").iloc[0]
+    assert row["value"] == pytest.approx(value, abs=1e-12)
+    assert row["ci_low"] == pytest.approx(expected[0], abs=1e-12)
+    assert row["ci_high"] == pytest.approx(expected[1], abs=1e-12)
+    assert (row["ci_low"], row["ci_high"]) != pytest.approx(percentile_interval(replicates, 0.95), abs=1e-6)

@@ -237,3 +237,128 @@ def test_cache_reused_and_keyed_by_model(transfer_run, tmp_path):
     np.testing.assert_allclose(stored["embedding"], fresh["embedding"], rtol=1e-5, atol=1e-6)
     assert cache.key(dataset, "test", None) != EmbeddingCache(tmp_path, adapter, "another-model").key(dataset, "test", None)
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_repeat_scores_bca_jackknifes_patients_and_draws():
+    from robustmed.evaluators.fewshot import repeat_choices
+    from robustmed.metrics.multiclass import weighted_scores
+    from robustmed.stats import bca_interval, jackknife_values, percentile_interval
+    from robustmed.stats.intervals import pooled_jackknife
+
+    x, y = _blobs(40, 1.5)
+    test, y_test = _blobs(30, 1.5, seed=5)
+    patients = np.arange(len(y_test)) // 2
+    weights = resampling_weights(200, y_test, clusters=patients, seed=0)
+    probabilities = [
+        fit_protocol("prototype", x[i], y[i], 3).predict_proba(test)
+        for i in (draw_support(y, 2, seed=0, repeat=r, class_names=CLASSES) for r in range(5))
+    ]
+    (bca,) = score_repeats(y_test, probabilities, weights, ["macro_f1"], 0.95, 0, method="bca", clusters=patients)
+    (percentile,) = score_repeats(y_test, probabilities, weights, ["macro_f1"], 0.95, 0)
+
+    def score(w, p):
+        return weighted_scores(y_test, p, w, ["macro_f1"])["macro_f1"]
+
+    per_repeat = np.array([score(np.ones((1, len(y_test))), p)[0] for p in probabilities])
+    choices = repeat_choices(len(weights), len(probabilities), 0)
+    per_replicate = np.column_stack([score(weights, p) for p in probabilities])
+    replicates = np.take_along_axis(per_replicate, choices, axis=1).mean(axis=1)
+    deleting_patients = jackknife_values(
+        lambda w: np.mean([score(w, p) for p in probabilities], axis=0), len(y_test), clusters=patients
+    )
+    deleting_draws = np.array([np.delete(per_repeat, r).mean() for r in range(len(per_repeat))])
+    expected = bca_interval(replicates, per_repeat.mean(), pooled_jackknife(deleting_patients, deleting_draws), 0.95)
+    assert (bca.low, bca.high) == pytest.approx(expected, abs=1e-12)
+    assert (percentile.low, percentile.high) == pytest.approx(percentile_interval(replicates, 0.95), abs=1e-12)
+    assert (bca.low, bca.high) != pytest.approx((percentile.low, percentile.high), abs=1e-6)
+    assert bca.value == percentile.value
+
+
+def test_default_interval_is_percentile(transfer_run):
+    from robustmed.evaluators.transfer import METHOD_REPEATED, METHOD_SINGLE
+
+    _, out = transfer_run
+    fewshot = pd.read_parquet(out / "tables" / "transfer_fewshot.parquet")
+    assert set(fewshot[fewshot["repeats"] > 1]["interval_method"]) == {METHOD_REPEATED}
+    assert set(fewshot[fewshot["repeats"] == 1]["interval_method"]) == {METHOD_SINGLE}
+
+
+@pytest.fixture(scope="module")
+def bca_run(tmp_path_factory):
+    from robustmed.api import run_recipe
+
+    folder = tmp_path_factory.mktemp("transfer_bca")
+    recipe = {
+        "name": "transfer-bca",
+        "dataset": {"name": "peptides_acp_tm"},
+        "model": {"reference": "peptide_cnn"},
+        "bootstrap": {"n_resamples": 200, "method": "bca"},
+        "analyses": [
+            {
+                "kind": "transfer",
+                "targets": ["peptides_acp_tm"],
+                "shots": [2, "all"],
+                "repeats": 3,
+                "protocols": ["prototype"],
+                "cache_dir": str(folder / "cache"),
+                "zero_shot": [
+                    {
+                        "method": "head",
+                        "source": "amp_vs_tm",
+                        "target": "peptides_acp_tm",
+                        "class_map": {"transmembrane": "transmembrane", "antimicrobial": "anticancer"},
+                    }
+                ],
+            }
+        ],
+        "report": {"figure_formats": ["png"]},
+    }
+    path = folder / "recipe.yaml"
+    path.write_text(yaml.safe_dump(recipe))
+    return folder, run_recipe(path, folder / "out")
+
+
+def test_bca_labels_repeated_and_single_rows(bca_run):
+    from robustmed.evaluators.transfer import BCA_METHOD_REPEATED, BCA_METHOD_SINGLE
+
+    _, out = bca_run
+    fewshot = pd.read_parquet(out / "tables" / "transfer_fewshot.parquet")
+    assert set(fewshot[fewshot["shots"] == "2"]["interval_method"]) == {BCA_METHOD_REPEATED}
+    assert set(fewshot[fewshot["shots"] == "all"]["interval_method"]) == {BCA_METHOD_SINGLE}
+    zero_shot = pd.read_parquet(out / "tables" / "transfer_zero_shot.parquet")
+    assert set(zero_shot["interval_method"]) == {BCA_METHOD_SINGLE}
+    assert fewshot[["ci_low", "ci_high"]].notna().all().all()
+
+
+def test_bca_zero_shot_matches_direct_computation(bca_run):
+    from robustmed.data import load_dataset
+    from robustmed.evaluators.embedding_cache import EmbeddingCache, head_probabilities
+    from robustmed.metrics.multiclass import weighted_scores
+    from robustmed.models.registry import load_reference_adapter, reference_checksum
+    from robustmed.stats import bca_interval, jackknife_values, percentile_interval
+
+    folder, out = bca_run
+    dataset = load_dataset("peptides_acp_tm")
+    test = dataset.split("test")
+    y = test.targets["acp_vs_tm"].numpy().astype(np.int64)
+    patients = test.patient_ids or test.sample_ids
+    adapter = load_reference_adapter("peptide_cnn")
+    outputs = EmbeddingCache(folder / "cache", adapter, reference_checksum("peptide_cnn")).outputs(dataset, "test")
+    head_classes = adapter.tasks["amp_vs_tm"].classes
+    class_map = {"transmembrane": "transmembrane", "antimicrobial": "anticancer"}
+    target_classes = dataset.tasks["acp_vs_tm"].classes
+    sources = sorted(class_map, key=lambda c: target_classes.index(class_map[c]))
+    order = [head_classes.index(source) for source in sources]
+    probabilities = head_probabilities(outputs, "amp_vs_tm")[:, order]
+
+    def auroc(w):
+        return weighted_scores(y, probabilities, w, ["macro_auroc"])["macro_auroc"]
+
+    weights = resampling_weights(200, y, clusters=patients, seed=0)
+    value, replicates = auroc(np.ones((1, len(y))))[0], auroc(weights)
+    expected = bca_interval(replicates, value, jackknife_values(auroc, len(y), clusters=patients), 0.95)
+
+    row = pd.read_parquet(out / "tables" / "transfer_zero_shot.parquet").query("metric == 'macro_auroc'").iloc[0]
+    assert row["value"] == pytest.approx(value, abs=1e-12)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(expected, abs=1e-12)
+    assert (row["ci_low"], row["ci_high"]) != pytest.approx(percentile_interval(replicates, 0.95), abs=1e-6)

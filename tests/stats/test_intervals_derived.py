@@ -45,7 +45,9 @@ def test_subgroup_jackknife_aligned_to_all_patients(data):
     y, p, patients, _ = data
     brier = get_metric("brier")
     group = np.flatnonzero(patients < 10)
-    values = bca_jackknife(lambda w: brier.weighted(y[group], p[group], w[:, group]), len(y), method="bca", clusters=patients)
+    values = bca_jackknife(
+        lambda w: brier.weighted(y[group], p[group], w[:, group]), len(y), method="bca", clusters=patients
+    )
     assert values.shape == (30,)
     # Deleting a patient outside the group leaves the group's value unchanged.
     np.testing.assert_allclose(values[10:], brier.value(y[group], p[group]), atol=1e-12)
@@ -60,7 +62,8 @@ def test_bca_jackknife_several_quantities(data):
         clusters=patients,
     )
     assert both.shape == (30, 2)
-    np.testing.assert_allclose(both[:, 1], jackknife_values(lambda w: brier.weighted(y, p, w), len(y), clusters=patients))
+    expected = jackknife_values(lambda w: brier.weighted(y, p, w), len(y), clusters=patients)
+    np.testing.assert_allclose(both[:, 1], expected)
 
 
 def test_stack_jackknife_fills_missing():
