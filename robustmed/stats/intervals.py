@@ -191,9 +191,9 @@ def pooled_jackknife(*jackknives: np.ndarray) -> np.ndarray:
     Its acceleration is a = Σ_j Σ_i U_ji³ / n_j³ / (6 (Σ_j Σ_i U_ji² / n_j²)^(3/2))
     with U_ji = (n_j − 1)(mean_i θ_ji − θ_ji), as ``scipy.stats.bootstrap``
     computes it for multi-sample statistics (``_bca_interval`` in scipy 1.17).
-    This function returns every U_ji / n_j with its sign flipped, so their mean
-    is 0 and :func:`robustmed.stats.bca_interval`, which takes the deviations
-    from the mean of the values it is given, computes that same acceleration.
+    This function returns every U_ji / n_j with its sign flipped, so the values
+    have mean 0. :func:`robustmed.stats.bca_interval` takes the deviations from
+    the mean of the values it is given, so it computes that same acceleration.
     Non-finite values are dropped first.
     """
     parts = []
