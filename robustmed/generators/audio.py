@@ -297,9 +297,9 @@ def _resampling_factors(rate: float, mpeg_rate: int) -> tuple[int, int]:
     """Up and down factors of ``resample_poly`` from ``rate`` to ``mpeg_rate``.
 
     The ratio is rounded to the nearest fraction with a denominator of at most 1000,
-    so that the polyphase filter stays short. It is exact for the usual rates (2 kHz
-    gives 4/1, 360 Hz gives 200/9); otherwise the rate that the codec assumes is off
-    by less than 0.1% at rates up to 48 kHz.
+    so that the polyphase filter stays short. It is exact for the usual rates: 2 kHz
+    gives 4/1 and 360 Hz gives 200/9. For other rates up to 48 kHz, the rate that the
+    codec assumes is off by less than 0.1%.
     """
     ratio = (Fraction(mpeg_rate) / Fraction(rate)).limit_denominator(1000)
     return ratio.numerator, ratio.denominator
