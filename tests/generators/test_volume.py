@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from robustmed.generators import build_generator, sample_keys
-from robustmed.generators.volume import BIAS_FIELD_ORDER, FULL_DOSE_NOISE_HU
+from robustmed.generators.volume import BIAS_FIELD_ORDER, FULL_DOSE_NOISE_HU, motion_axes
 from tests.generators.cases.imaging import brain_mri, ct_volume_hu, mr_series_uint16
 
 
@@ -71,6 +71,22 @@ def test_motion_parameters_scale_with_level():
     assert low["rotations"].abs().max() <= build_generator("volume_motion").ladder.value(1.0)
     assert high["rotations"].abs().max() > low["rotations"].abs().max()
     assert torch.equal(low["times"], high["times"])
+
+
+def test_motion_stays_in_plane_of_two_slices():
+    data = ct_volume_hu()
+    params = _run("volume_motion", data, 5.0).params
+    # Axes (D, H, W): the 2-slice depth is thin, so only in-plane rotation about D is left.
+    assert bool((params["rotations"][..., 1:] == 0).all())
+    assert bool((params["translations"][..., 0] == 0).all())
+    assert bool((params["rotations"][..., 0] != 0).any())
+    assert bool((params["translations"][..., 1:] != 0).any())
+
+
+def test_motion_axes_of_thin_and_thick_volumes():
+    assert motion_axes((95, 117, 99)) == ((True, True, True), (True, True, True))
+    assert motion_axes((2, 512, 512)) == ((True, False, False), (False, True, True))
+    assert motion_axes((2, 4, 512)) == ((False, False, False), (False, False, True))
 
 
 def test_thick_slice_smooths_along_depth_only():
