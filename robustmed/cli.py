@@ -52,9 +52,11 @@ _default_show_warning = warnings.showwarning
 
 
 @app.callback()
-def main() -> None:
+def main(ctx: typer.Context) -> None:
     """Measure how multimodal medical AI models hold up when their inputs get worse."""
+    previous = warnings.showwarning
     warnings.showwarning = _show_warning
+    ctx.call_on_close(lambda: setattr(warnings, "showwarning", previous))
 
 
 def _progress(items):

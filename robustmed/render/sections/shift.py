@@ -30,12 +30,13 @@ def shift_section(root: Path, formats: list[str]) -> ReportPart | None:
 
     formats = sorted(set(formats) | {"png"})
     section = Section("shift", "Distribution shift")
+    source = domains if has_domains else synthetic
+    method = str(source["interval_method"].iloc[0]) if "interval_method" in source.columns else "bootstrap"
     section.paragraphs.append(
         "Natural shift compares domains of a metadata column; the in-domain pool holds the domains seen in "
         "training, the out-of-domain pool all others, and OOD − ID is paired over the same bootstrap "
         "replicates. Synthetic shifts reweight the clean evaluation predictions with importance weights "
-        "(label prevalence, or one covariate); the effective n is Kish's (Σw)²/Σw². Intervals are 95% "
-        "bootstrap percentile intervals over patients."
+        f"(label prevalence, or one covariate); the effective n is Kish's (Σw)²/Σw². Intervals: {method}."
     )
 
     headline = []
