@@ -45,14 +45,15 @@ _BIAS_COEFFICIENTS = sum(
 )
 # TorchIO's Motion takes the k-space segment that contains the centre from the
 # unmoved position, so n movements replace n / (n + 1) of k-space. With
-# RandomMotion's default of 2, 1 - SSIM stays at or below 0.05 on the 2-slice CT and
+# RandomMotion's default of 2, 1 - SSIM stays at about 0.05 or below on the 2-slice CT and
 # the 10-slice MR samples at any amplitude. With 16 it reaches 0.28-0.30 on the CT
 # and 0.16-0.19 on the MR series at 5-10 degrees.
 MOTION_MOVEMENTS = 16
-# Axes with fewer voxels than this are thin, and motion neither moves along nor tilts
-# them. A 10-degree tilt moves the edge of a 64-voxel plane by 5.6 voxels, over half
-# of a 10-slice stack.
-MOTION_MIN_EXTENT = 16
+# An axis is thin when it is more than this many times shorter than the longest axis,
+# and motion neither moves along nor tilts it. A 10-degree tilt then moves the edge of
+# the longest axis by over a third of the thin axis: 5.6 voxels for 64 × 64 slices in a
+# 10-slice stack. A small cube such as an 8-voxel patch keeps 3D motion.
+MOTION_MAX_ASPECT = 4
 # NOTE: the noise of a routine full-dose soft-tissue CT is taken as 10 HU, an
 # estimate; real values depend on scanner, protocol and patient size.
 FULL_DOSE_NOISE_HU = 10.0
@@ -155,9 +156,9 @@ class VolumeMotion(_TorchioVolume):
     The patient moves ``MOTION_MOVEMENTS`` times at random times during the scan, each
     time to a rotation of up to ``degrees`` about each axis and a translation of up to
     as many voxels along it. TorchIO RandomMotion's default bounds are 10 degrees and
-    10 mm. Motion stays out of axes with fewer than ``MOTION_MIN_EXTENT`` voxels, as
-    RandomMotion keeps 2D images in plane: no translation along such an axis and no
-    rotation that tilts it.
+    10 mm. Motion stays out of thin axes (see :func:`motion_axes`), as RandomMotion
+    keeps 2D images in plane: no translation along such an axis and no rotation that
+    tilts it.
     """
 
     name = "volume_motion"
@@ -189,14 +190,14 @@ class VolumeMotion(_TorchioVolume):
 def motion_axes(shape: tuple[int, int, int]) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
     """Axes (D, H, W) that motion may rotate about and translate along, for a volume of ``shape``.
 
-    An axis of fewer than ``MOTION_MIN_EXTENT`` voxels is thin, so translation along it
-    is off. Rotation about either other axis is off too, because it would tilt the thin
-    axis and move most voxels out of the field of view: 1 degree tilts a 512-voxel
-    slice by 4.5 voxels at its edge.
+    An axis more than ``MOTION_MAX_ASPECT`` times shorter than the longest one is thin,
+    so translation along it is off. Rotation about either other axis is off too, because
+    it would tilt the thin axis and move most voxels out of the field of view: 1 degree
+    tilts a 512-voxel slice by 4.5 voxels at its edge.
     """
     # TorchIO reads a (C, D, H, W) tensor with its identity affine as (C, x, y, z), so
     # rotation and translation i act on axis i of (D, H, W).
-    thin = [size < MOTION_MIN_EXTENT for size in shape]
+    thin = [size * MOTION_MAX_ASPECT < max(shape) for size in shape]
     rotation = tuple(not any(thin[other] for other in range(3) if other != axis) for axis in range(3))
     translation = tuple(not t for t in thin)
     return rotation, translation

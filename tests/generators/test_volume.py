@@ -86,7 +86,9 @@ def test_motion_stays_in_plane_of_two_slices():
 def test_motion_axes_of_thin_and_thick_volumes():
     assert motion_axes((95, 117, 99)) == ((True, True, True), (True, True, True))
     assert motion_axes((2, 512, 512)) == ((True, False, False), (False, True, True))
+    assert motion_axes((10, 64, 64)) == ((True, False, False), (False, True, True))
     assert motion_axes((2, 4, 512)) == ((False, False, False), (False, False, True))
+    assert motion_axes((8, 8, 8)) == ((True, True, True), (True, True, True))
 
 
 def test_thick_slice_smooths_along_depth_only():
