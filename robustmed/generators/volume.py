@@ -45,9 +45,9 @@ _BIAS_COEFFICIENTS = sum(
 )
 # TorchIO's Motion takes the k-space segment that contains the centre from the
 # unmoved position, so n movements replace n / (n + 1) of k-space. With
-# RandomMotion's default of 2, 1 - SSIM stays at about 0.05 or below on the 2-slice CT and
-# the 10-slice MR samples at any amplitude. With 16 it reaches 0.28-0.30 on the CT
-# and 0.16-0.19 on the MR series at 5-10 degrees.
+# RandomMotion's default of 2, 1 - SSIM stays at about 0.05 or below on the 2-slice
+# CT and the 10-slice MR samples at any amplitude. With 16 it reaches 0.28-0.30 on
+# the CT and 0.16-0.19 on the MR series at 5-10 degrees.
 MOTION_MOVEMENTS = 16
 # An axis is thin when it is more than this many times shorter than the longest axis,
 # and motion neither moves along nor tilts it. A 10-degree tilt then moves the edge of
