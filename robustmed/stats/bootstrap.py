@@ -37,7 +37,7 @@ class BootstrapConfig:
 
     n_resamples: int = 1000
     confidence: float = 0.95
-    method: str = "percentile"
+    method: str = "bca"
     seed: int = 0
     scheme: str = "multinomial"
 
@@ -266,7 +266,7 @@ def jackknife_values(
 def percentile_interval(replicates: np.ndarray, confidence: float) -> tuple[float, float]:
     """Percentile interval of the finite replicate values (NaN when none is finite)."""
     # NOTE: with few patients per class (about 18 positives in benchmarks/coverage_study.py) the
-    # clustered percentile interval for AUROC covered 91% of the time; BCa covered 93%.
+    # clustered percentile interval for AUROC covered 91% of the time; BCa, the recipe default, 93%.
     finite = replicates[np.isfinite(replicates)]
     if finite.size == 0:
         return float("nan"), float("nan")

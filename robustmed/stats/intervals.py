@@ -99,8 +99,8 @@ def estimate(
 
 
 def recipe_interval_method(recipe: object) -> str:
-    """Return the recipe's ``bootstrap.method``, or "percentile" for a recipe without a bootstrap block."""
-    return getattr(getattr(recipe, "bootstrap", None), "method", "percentile")
+    """Return the recipe's ``bootstrap.method``, or "bca" (the recipe default) when it has no bootstrap block."""
+    return getattr(getattr(recipe, "bootstrap", None), "method", "bca")
 
 
 def bca_jackknife(

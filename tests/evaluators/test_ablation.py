@@ -306,12 +306,12 @@ def bca_run(tmp_path_factory):
     return run_recipe(recipe, folder / "out")
 
 
-def test_default_interval_is_percentile(ablation_run):
-    from robustmed.stats.intervals import INTERVAL_METHOD
+def test_default_interval_is_bca(ablation_run):
+    from robustmed.stats.intervals import interval_method_label
 
     for name in ("subsets", "shapley", "missing"):
         table = pd.read_csv(ablation_run / "tables" / f"ablation_{name}.csv")
-        assert set(table["interval_method"]) == {INTERVAL_METHOD}, name
+        assert set(table["interval_method"]) == {interval_method_label("bca")}, name
 
 
 def test_bca_labels_every_table(bca_run):

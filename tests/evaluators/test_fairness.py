@@ -240,12 +240,12 @@ def bca_run(tmp_path_factory):
     return out, tables
 
 
-def test_default_interval_is_percentile(audit_run):
-    from robustmed.stats.intervals import INTERVAL_METHOD
+def test_default_interval_is_bca(audit_run):
+    from robustmed.stats.intervals import interval_method_label
 
     _, tables, _ = audit_run
     for name in ("fairness_groups", "fairness_disparities", "fairness_criteria"):
-        assert set(tables[name]["interval_method"]) == {INTERVAL_METHOD}, name
+        assert set(tables[name]["interval_method"]) == {interval_method_label("bca")}, name
 
 
 def test_bca_labels_every_table(bca_run):

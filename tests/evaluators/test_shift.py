@@ -172,13 +172,14 @@ def bca_run(tmp_path_factory):
     return out, {n: pd.read_parquet(out / "tables" / f"{n}.parquet") for n in names}
 
 
-def test_default_interval_is_percentile(shift_run):
-    from robustmed.stats.intervals import INTERVAL_METHOD
+def test_default_interval_is_bca(shift_run):
+    from robustmed.stats.intervals import interval_method_label
 
     _, tables = shift_run
-    assert set(tables["shift_domains"]["interval_method"]) == {INTERVAL_METHOD}
-    assert set(tables["shift_gap"]["interval_method"]) == {INTERVAL_METHOD}
-    assert set(tables["shift_synthetic"]["interval_method"]) == {INTERVAL_METHOD + ", importance-reweighted"}
+    label = interval_method_label("bca")
+    assert set(tables["shift_domains"]["interval_method"]) == {label}
+    assert set(tables["shift_gap"]["interval_method"]) == {label}
+    assert set(tables["shift_synthetic"]["interval_method"]) == {label + ", importance-reweighted"}
 
 
 def test_bca_labels_every_table(bca_run):

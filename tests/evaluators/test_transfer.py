@@ -274,13 +274,13 @@ def test_repeat_scores_bca_jackknifes_patients_and_draws():
     assert bca.value == percentile.value
 
 
-def test_default_interval_is_percentile(transfer_run):
-    from robustmed.evaluators.transfer import METHOD_REPEATED, METHOD_SINGLE
+def test_default_interval_is_bca(transfer_run):
+    from robustmed.evaluators.transfer import BCA_METHOD_REPEATED, BCA_METHOD_SINGLE
 
     _, out = transfer_run
     fewshot = pd.read_parquet(out / "tables" / "transfer_fewshot.parquet")
-    assert set(fewshot[fewshot["repeats"] > 1]["interval_method"]) == {METHOD_REPEATED}
-    assert set(fewshot[fewshot["repeats"] == 1]["interval_method"]) == {METHOD_SINGLE}
+    assert set(fewshot[fewshot["repeats"] > 1]["interval_method"]) == {BCA_METHOD_REPEATED}
+    assert set(fewshot[fewshot["repeats"] == 1]["interval_method"]) == {BCA_METHOD_SINGLE}
 
 
 @pytest.fixture(scope="module")

@@ -58,6 +58,7 @@ def test_recipe_bootstrap_method_field():
     from robustmed.recipes.schema import BootstrapSpec
 
     assert BootstrapSpec(method="bca").method == "bca"
-    assert BootstrapSpec().method == "percentile"
+    assert BootstrapSpec().method == "bca"
+    assert BootstrapSpec(method="percentile").method == "percentile"
     with pytest.raises(ValidationError, match="'percentile' or 'bca'"):
         BootstrapSpec(method="normal")

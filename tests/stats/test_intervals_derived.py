@@ -136,4 +136,4 @@ def test_pooled_jackknife_drops_nan():
 
 def test_recipe_interval_method():
     assert recipe_interval_method(SimpleNamespace(bootstrap=SimpleNamespace(method="bca"))) == "bca"
-    assert recipe_interval_method(SimpleNamespace()) == "percentile"
+    assert recipe_interval_method(SimpleNamespace()) == "bca"
