@@ -167,6 +167,10 @@ def calibrate(
     typer.echo(f"Calibrated {len(summary)} generator-sample pairs.")
     typer.echo(f"Table: {csv_path}")
     typer.echo(f"Summary: {md_path}")
+    flat = summary[summary["monotone"] & summary["flat"]]
+    if not flat.empty:
+        pairs = ", ".join(f"{row.generator} on {row.sample}" for row in flat.itertuples())
+        typer.echo(f"Warning: fidelity loss barely changes from level 1 to level 5 for: {pairs}.", err=True)
     failing = summary[~summary["monotone"]]
     if not failing.empty:
         pairs = ", ".join(f"{row.generator} on {row.sample}" for row in failing.itertuples())

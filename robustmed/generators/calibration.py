@@ -28,7 +28,12 @@ from robustmed.generators.registry import build_generator, generator_names
 logger = logging.getLogger(__name__)
 
 TARGET_LOSS = (0.0, 0.05, 0.10, 0.20, 0.35, 0.50)
-MONOTONE_TOLERANCE = 1e-9
+# A decrease below half the table's last printed digit (0.001) is measurement jitter, such as a
+# codec's rounding at two bitrates, not a loss that falls with the level.
+MONOTONE_TOLERANCE = 5e-4
+# A row whose loss rises by less than this from level 1 to level 5 has levels that mean little
+# on that sample: it is marked flat, and the command warns.
+FLAT_RISE = 0.01
 
 
 def _select_generators(kind: ModalityKind, names: Iterable[str] | None) -> list:
@@ -162,6 +167,7 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     losses = wide.to_numpy()
     steps = np.diff(losses, axis=1)
     wide["monotone"] = (steps >= -MONOTONE_TOLERANCE).all(axis=1) & (losses[:, -1] > losses[:, 0])
+    wide["flat"] = (losses[:, -1] - losses[:, 1]) < FLAT_RISE
     wide["max_target_error"] = np.abs(losses[:, 1:] - np.array(TARGET_LOSS[1:])).max(axis=1)
     return wide.reset_index()
 
@@ -178,20 +184,22 @@ def to_markdown(summary: pd.DataFrame, command: str, skipped: pd.DataFrame | Non
         "of the feature's training standard deviation (tabular, omics). A sample made absent "
         "counts as loss 1. Ladders aim at "
         + ", ".join(f"{t:.2f}" for t in TARGET_LOSS[1:])
-        + " at levels 1-5. *monotone* means the loss never decreases with the level and level 5 "
-        "is worse than level 0.",
+        + " at levels 1-5. *monotone* means the loss never decreases with the level (by more than "
+        f"{MONOTONE_TOLERANCE:g}) and level 5 is worse than level 0; *flat* means it rises by less "
+        f"than {FLAT_RISE:g} from level 1 to level 5.",
         "",
         f"Command: `{command}`",
         "",
     ]
-    columns = ["generator", "sample", *[f"loss_{i}" for i in range(1, 6)], "monotone", "max_target_error"]
+    columns = ["generator", "sample", *[f"loss_{i}" for i in range(1, 6)], "monotone", "flat", "max_target_error"]
     headers = ["generator", "sample", "L1", "L2", "L3", "L4", "L5", "monotone", "max. target error"]
     for kind, group in summary.groupby("kind", sort=False):
         lines += [f"## {kind}", "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
         for _, row in group[columns].iterrows():
             cells = [str(row["generator"]), str(row["sample"])]
             cells += [f"{row[f'loss_{i}']:.3f}" for i in range(1, 6)]
-            cells += ["yes" if row["monotone"] else "**no**", f"{row['max_target_error']:.3f}"]
+            status = ("yes, flat" if row["flat"] else "yes") if row["monotone"] else "**no**"
+            cells += [status, f"{row['max_target_error']:.3f}"]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     if skipped is not None and not skipped.empty:

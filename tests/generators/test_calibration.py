@@ -91,3 +91,30 @@ def test_cli_calibrate_rejects_unknown_generator(tmp_path):
     result = runner.invoke(app, ["calibrate", "--out", str(tmp_path), "--generator", "dna_typo"])
     assert result.exit_code == 2
     assert "Unknown generator(s) dna_typo" in result.output
+
+
+def _table(rows: dict[str, list[float]]) -> pd.DataFrame:
+    records = [
+        {"kind": "audio", "sample": "s", "generator": name, "level": level, "loss": loss}
+        for name, losses in rows.items()
+        for level, loss in enumerate(losses)
+    ]
+    return pd.DataFrame.from_records(records)
+
+
+def test_summary_tolerates_jitter_and_marks_flat_rows():
+    summary = summarise(
+        _table(
+            {
+                "jitter": [0.0, 0.0030157, 0.0030154, 0.0030155, 0.003017, 0.00302],
+                "falls": [0.0, 0.05, 0.04, 0.2, 0.35, 0.5],
+                "rises": [0.0, 0.05, 0.1, 0.2, 0.35, 0.5],
+            }
+        )
+    ).set_index("generator")
+    assert summary.loc["jitter", "monotone"]
+    assert summary.loc["jitter", "flat"]
+    assert not summary.loc["falls", "monotone"]
+    assert summary.loc["rises", "monotone"]
+    assert not summary.loc["rises", "flat"]
+    assert "| jitter | s | 0.003 | 0.003 | 0.003 | 0.003 | 0.003 | yes, flat |" in to_markdown(summary.reset_index(), "c")
