@@ -198,7 +198,12 @@ def to_markdown(summary: pd.DataFrame, command: str, skipped: pd.DataFrame | Non
         for _, row in group[columns].iterrows():
             cells = [str(row["generator"]), str(row["sample"])]
             cells += [f"{row[f'loss_{i}']:.3f}" for i in range(1, 6)]
-            status = ("yes, flat" if row["flat"] else "yes") if row["monotone"] else "**no**"
+            if not row["monotone"]:
+                status = "**no**"
+            elif row["flat"]:
+                status = "yes, flat"
+            else:
+                status = "yes"
             cells += [status, f"{row['max_target_error']:.3f}"]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")

@@ -110,7 +110,7 @@ class Resampler:
         self.slot_of_cluster[self.slot_cluster] = np.arange(self.n_clusters)
 
     def keys(self, replicate: int) -> np.ndarray:
-        """64-bit stream keys of one replicate, a function of (seed, replicate) only.
+        """Return the 64-bit stream keys of one replicate, a function of (seed, replicate) only.
 
         One key per stratum for the multinomial scheme, one for the Poisson scheme.
         """
@@ -118,11 +118,11 @@ class Resampler:
         return np.random.SeedSequence([self.seed, int(replicate)]).generate_state(count, np.uint64)
 
     def key_table(self, n_resamples: int) -> np.ndarray:
-        """Keys of replicates 0 to ``n_resamples - 1``, shape (n_resamples, keys per replicate)."""
+        """Return the keys of replicates 0 to ``n_resamples - 1``, shape (n_resamples, keys per replicate)."""
         return np.stack([self.keys(r) for r in range(n_resamples)]) if n_resamples else np.empty((0, 1), np.uint64)
 
     def draws(self, replicate: int) -> list[np.ndarray]:
-        """Cluster indices drawn in each stratum (multinomial scheme), in stratum order.
+        """Return the cluster indices drawn in each stratum (multinomial scheme), in stratum order.
 
         Draw i of a stratum of m clusters is the counter-based index
         ``robustmed.stats._kernels.draw_indices(key, m, m)[i]``.
@@ -134,7 +134,7 @@ class Resampler:
         ]
 
     def slot_counts(self, replicate: int) -> np.ndarray:
-        """Draw counts in slot order (clusters grouped by stratum), dtype uint32."""
+        """Return one replicate's draw counts in slot order (clusters grouped by stratum), dtype uint32."""
         counts = np.empty(self.n_clusters, np.uint32)
         fill_counts(counts, self.scheme == "poisson", self.slot_offsets, self.slot_sizes, self.keys(replicate))
         return counts

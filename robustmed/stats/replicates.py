@@ -31,7 +31,7 @@ from robustmed.stats.bootstrap import (
 def _auroc_replicates(
     y: np.ndarray, p: np.ndarray, resampler: Resampler, n_resamples: int, n_jobs: int = 1
 ) -> np.ndarray:
-    """AUROC replicates from one sort of the scores, for any strata, clusters and scheme.
+    """Compute AUROC replicates from one sort of the scores, for any strata, clusters and scheme.
 
     Samples are put in score order once, with the boundaries of tied scores.
     A replicate then draws its counts (:meth:`Resampler.slot_counts`) and
