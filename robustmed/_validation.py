@@ -10,6 +10,8 @@ import math
 from collections.abc import Collection
 from typing import Any
 
+import numpy as np
+
 
 def check_in(value: Any, allowed: Collection[Any], *, name: str, owner: str) -> None:
     if value not in allowed:
@@ -48,3 +50,33 @@ def check_positive_int(value: Any, *, name: str, owner: str) -> int:
     if value < 1:
         raise ValueError(f"{owner}: {name} must be a positive integer; got {value!r}.")
     return value
+
+
+def check_binary_labels(y: Any, *, owner: str) -> np.ndarray:
+    """Return ``y`` as int64 after checking that it contains only 0 (negative) and 1 (positive)."""
+    labels = np.asarray(y)
+    if labels.ndim != 1:
+        raise ValueError(f"{owner}: y must be one-dimensional; got shape {labels.shape}.")
+    values = np.unique(labels)
+    if values.dtype.kind not in "biuf" or not np.isin(values, (0, 1)).all():
+        shown = ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in values[:5])
+        raise ValueError(
+            f"{owner}: y must contain binary labels 0 (negative) and 1 (positive); got values {shown}"
+            f"{', ...' if len(values) > 5 else ''}. Map the positive class to 1 and every other to 0, "
+            "for example y = (labels == positive_label).astype(int)."
+        )
+    return labels.astype(np.int64)
+
+
+def check_scores(p: Any, n: int, *, name: str, owner: str) -> np.ndarray:
+    """Return scores ``p`` as float64 after checking their shape (n,) and that every value is finite."""
+    scores = np.asarray(p, dtype=np.float64)
+    if scores.shape != (n,):
+        raise ValueError(f"{owner}: {name} must have one score per sample, shape ({n},); got shape {scores.shape}.")
+    bad = np.flatnonzero(~np.isfinite(scores))
+    if bad.size:
+        raise ValueError(
+            f"{owner}: {name} contains {bad.size} NaN or infinite values (first at index {bad[0]}); "
+            "drop those samples or fix the model's output first."
+        )
+    return scores

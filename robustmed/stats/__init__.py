@@ -10,10 +10,12 @@ from robustmed.stats.bootstrap import (
     resampling_weights,
 )
 from robustmed.stats.delong import delong_covariance, delong_interval, delong_test
+from robustmed.stats.replicates import PairedDifference, metric_replicates, paired_difference
 from robustmed.stats.testing import adjust_p_values, summarize_seeds
 
 __all__ = [
     "BootstrapConfig",
+    "PairedDifference",
     "Resampler",
     "adjust_p_values",
     "bca_interval",
@@ -22,6 +24,8 @@ __all__ = [
     "delong_interval",
     "delong_test",
     "jackknife_values",
+    "metric_replicates",
+    "paired_difference",
     "percentile_interval",
     "resampling_weights",
     "summarize_seeds",

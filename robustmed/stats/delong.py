@@ -20,6 +20,8 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 from scipy.stats import rankdata
 
+from robustmed._validation import check_binary_labels, check_scores
+
 
 @dataclass(frozen=True)
 class DelongResult:
@@ -53,10 +55,12 @@ def delong_covariance(y, scores) -> DelongResult:
         When a class has fewer than two samples (the covariance is undefined)
         or the shapes disagree.
     """
-    y = np.asarray(y)
+    y = check_binary_labels(y, owner="delong_covariance")
     scores = np.atleast_2d(np.asarray(scores, dtype=np.float64))
-    if scores.shape[1] != len(y):
-        raise ValueError(f"delong_covariance: scores have {scores.shape[1]} samples but y has {len(y)}.")
+    if scores.ndim != 2 or scores.shape[1] != len(y):
+        raise ValueError(f"delong_covariance: scores must have shape ({len(y)},) or (k, {len(y)}); got {scores.shape}.")
+    if not np.isfinite(scores).all():
+        raise ValueError("delong_covariance: scores contain NaN or infinite values; drop those samples first.")
     positive = y == 1
     m, n = int(positive.sum()), int((~positive).sum())
     if m < 2 or n < 2:
@@ -109,7 +113,10 @@ def delong_test(y, p_a, p_b, confidence: float = 0.95) -> DelongTest:
     the two score vectors rank every pair alike the variance is 0: the p-value
     is then 1 if the AUROCs are equal and 0 otherwise.
     """
-    result = delong_covariance(y, np.vstack([np.asarray(p_a, dtype=np.float64), np.asarray(p_b, dtype=np.float64)]))
+    n = len(np.asarray(y))
+    p_a = check_scores(p_a, n, name="p_a", owner="delong_test")
+    p_b = check_scores(p_b, n, name="p_b", owner="delong_test")
+    result = delong_covariance(y, np.vstack([p_a, p_b]))
     cov = result.covariance
     difference = float(result.auroc[0] - result.auroc[1])
     variance = float(cov[0, 0] + cov[1, 1] - 2.0 * cov[0, 1])

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from robustmed._validation import check_in, check_positive_int
+from robustmed._validation import check_binary_labels, check_in, check_positive_int, check_scores
 from robustmed.metrics.registry import get_metric
 from robustmed.stats._kernels import MAX_SLOTS, auroc_block, pack_sorted
 from robustmed.stats.bootstrap import (
@@ -95,10 +95,11 @@ def metric_replicates(
     ndarray of shape (n_resamples,)
     """
     check_positive_int(n_jobs, name="n_jobs", owner="metric_replicates")
-    y = np.asarray(y).astype(np.int64)
-    p = np.asarray(p, dtype=np.float64)
+    check_positive_int(n_resamples, name="n_resamples", owner="metric_replicates")
+    y = check_binary_labels(y, owner="metric_replicates")
     if len(y) != resampler.n:
         raise ValueError(f"metric_replicates: y has {len(y)} samples but the resampler has {resampler.n}.")
+    p = check_scores(p, len(y), name="p", owner="metric_replicates")
     if metric_name == "auroc" and resampler.n_clusters < MAX_SLOTS:
         return _auroc_replicates(y, p, resampler, n_resamples, n_jobs)
     metric = get_metric(metric_name)
@@ -111,8 +112,9 @@ class PairedDifference:
 
     ``difference`` is metric(a) − metric(b); ``replicates`` contains that difference
     on every bootstrap replicate, with both sides evaluated on the same weights.
-    ``p_value`` is the two-sided bootstrap p-value, twice the smaller share of
-    replicates on either side of 0 (capped at 1).
+    ``p_value`` is the two-sided bootstrap p-value 2 (1 + c) / (R + 1), capped
+    at 1, where c counts the replicates on the smaller side of 0 among R finite
+    ones. Its smallest value is 2 / (R + 1).
     """
 
     metric: str
@@ -148,13 +150,9 @@ def paired_difference(
     """
     check_in(method, INTERVAL_METHODS, name="method", owner="paired_difference")
     metric = get_metric(metric_name)
-    y = np.asarray(y).astype(np.int64)
-    p_a = np.asarray(p_a, dtype=np.float64)
-    p_b = np.asarray(p_b, dtype=np.float64)
-    if not (len(y) == len(p_a) == len(p_b)):
-        raise ValueError(
-            f"paired_difference: y, p_a and p_b must have the same length; got {len(y)}, {len(p_a)}, {len(p_b)}."
-        )
+    y = check_binary_labels(y, owner="paired_difference")
+    p_a = check_scores(p_a, len(y), name="p_a", owner="paired_difference")
+    p_b = check_scores(p_b, len(y), name="p_b", owner="paired_difference")
     value_a, value_b = metric.value(y, p_a), metric.value(y, p_b)
     replicates = metric_replicates(metric_name, y, p_a, resampler, n_resamples) - metric_replicates(
         metric_name, y, p_b, resampler, n_resamples
@@ -169,8 +167,10 @@ def paired_difference(
         low, high = percentile_interval(replicates, confidence)
     finite = replicates[np.isfinite(replicates)]
     if finite.size:
-        share = min((finite <= 0).mean(), (finite >= 0).mean())
-        p_value = float(min(1.0, 2.0 * share))
+        # Counting the observed data as one more replicate, (1 + count) / (R + 1), keeps the
+        # p-value above 0, so it can be reported and adjusted for multiple testing.
+        extreme = min((finite <= 0).sum(), (finite >= 0).sum())
+        p_value = float(min(1.0, 2.0 * (extreme + 1) / (finite.size + 1)))
     else:
         p_value = float("nan")
     label = f"paired bootstrap {method} ({resampler.scheme}, {n_resamples} replicates)"

@@ -76,3 +76,15 @@ def test_same_ranking_gives_p_one(two_models):
 def test_too_few_positives_message():
     with pytest.raises(ValueError, match="at least 2 positives"):
         delong_covariance([0, 0, 0, 1], [0.1, 0.2, 0.3, 0.4])
+
+
+def test_delong_rejects_labels_one_two():
+    y = np.array([1, 2, 1, 2, 2, 1])
+    with pytest.raises(ValueError, match="binary labels 0"):
+        delong_interval(y, np.linspace(0, 1, 6))
+
+
+def test_delong_test_rejects_short_scores():
+    y = np.array([0, 1, 0, 1, 1, 0])
+    with pytest.raises(ValueError, match=r"p_b must have one score per sample, shape \(6,\)"):
+        delong_test(y, np.linspace(0, 1, 6), np.linspace(0, 1, 4))

@@ -83,3 +83,47 @@ def test_threads_give_same_replicates(tied_scores):
     resampler = Resampler(y, seed=5)
     single = metric_replicates("auroc", y, p, resampler, 23)
     np.testing.assert_array_equal(metric_replicates("auroc", y, p, resampler, 23, n_jobs=3), single)
+
+
+def test_labels_other_than_zero_one_rejected(tied_scores):
+    y, p = tied_scores
+    with pytest.raises(ValueError, match=r"y must contain binary labels 0 \(negative\) and 1 \(positive\); got values 1, 2"):
+        metric_replicates("auroc", y + 1, p, Resampler(y), 5)
+
+
+def test_string_labels_rejected(tied_scores):
+    y, p = tied_scores
+    labels = np.where(y == 1, "pos", "neg")
+    with pytest.raises(ValueError, match="got values 'neg', 'pos'"):
+        metric_replicates("auroc", labels, p, Resampler(y), 5)
+
+
+@pytest.mark.parametrize("length", [150, 301])
+def test_score_length_mismatch_names_p(tied_scores, length):
+    y, p = tied_scores
+    scores = np.resize(p, length)
+    with pytest.raises(ValueError, match=rf"p must have one score per sample, shape \(300,\); got shape \({length},\)"):
+        metric_replicates("auroc", y, scores, Resampler(y), 5)
+
+
+def test_nan_scores_rejected(tied_scores):
+    y, p = tied_scores
+    scores = p.copy()
+    scores[[7, 9]] = np.nan
+    with pytest.raises(ValueError, match="p contains 2 NaN or infinite values"):
+        metric_replicates("auroc", y, scores, Resampler(y), 5)
+
+
+def test_zero_replicates_rejected(tied_scores):
+    y, p = tied_scores
+    with pytest.raises(ValueError, match="n_resamples must be a positive integer"):
+        metric_replicates("auroc", y, p, Resampler(y), 0)
+
+
+def test_paired_p_value_never_zero():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 400)
+    strong = y + rng.normal(scale=0.3, size=400)
+    weak = rng.normal(size=400)
+    result = paired_difference("auroc", y, strong, weak, Resampler(y), 99)
+    assert result.p_value == pytest.approx(2 / 100)
