@@ -68,8 +68,14 @@ class ReportContent:
     versions: list[tuple[str, str]]
     recipe_yaml: str
     confidence: float = 0.95
+    interval_method: str = "percentile"
     context: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+def _method_name(method: str) -> str:
+    """Return the printed name of a bootstrap interval method ("BCa" or "percentile")."""
+    return "BCa" if method == "bca" else method
 
 
 def load_run(root: str | Path) -> RunResults:
@@ -88,6 +94,14 @@ def load_run(root: str | Path) -> RunResults:
     run_info_path = root / "run.json"
     run_info = json.loads(run_info_path.read_text()) if run_info_path.is_file() else {}
     return RunResults(root, manifest, run_info)
+
+
+def interval_note(run: RunResults) -> str:
+    """Return the sentence that names the run's interval method, for exported tables."""
+    bootstrap = run.recipe.get("bootstrap", {})
+    confidence = float(bootstrap.get("confidence", 0.95))
+    method = _method_name(bootstrap.get("method", "percentile"))
+    return f"Intervals: {confidence:.0%} {method} bootstrap intervals over patients, stratified by class."
 
 
 def collect_parts(run: RunResults) -> tuple[list[ReportPart], list[str]]:
@@ -113,7 +127,7 @@ def collect_parts(run: RunResults) -> tuple[list[ReportPart], list[str]]:
         if part is None:
             notes.append(f"Analysis kind {kind!r} has no stored tables; the run may not have finished.")
             continue
-        export_section_tables(run.root, part.section.anchor, part.section.tables)
+        export_section_tables(run.root, part.section.anchor, part.section.tables, note=interval_note(run))
         parts.append(part)
     return parts, notes
 
@@ -188,7 +202,7 @@ def provenance(run: RunResults) -> list[tuple[str, str]]:
         (
             "bootstrap",
             f"{seeds.get('bootstrap_resamples', '?')} replicates, seed {seeds.get('bootstrap', '?')}, "
-            f"{bootstrap.get('confidence', 0.95):.0%} {bootstrap.get('method', 'percentile')} intervals, "
+            f"{bootstrap.get('confidence', 0.95):.0%} {_method_name(bootstrap.get('method', 'percentile'))} intervals, "
             f"{bootstrap.get('scheme', 'multinomial')} weights",
         ),
         ("cells", str(run_info.get("cells", len(manifest.get("cells", []))))),
@@ -237,6 +251,8 @@ def build_report(run: RunResults) -> ReportContent:
         versions=sorted(run.manifest.get("versions", {}).items()),
         recipe_yaml=recipe_yaml(run.recipe),
         confidence=float(run.recipe.get("bootstrap", {}).get("confidence", 0.95)),
+        # Runs recorded before BCa became the default carry no method and used percentile.
+        interval_method=_method_name(run.recipe.get("bootstrap", {}).get("method", "percentile")),
         context=run_context(run),
         notes=notes,
     )

@@ -41,14 +41,15 @@ def _markdown_text(text: object) -> str:
     return html.escape(str(text), quote=False).replace("|", r"\|")
 
 
-def to_markdown(table: Table) -> str:
-    """Render a GitHub-flavoured Markdown pipe table (needs the ``tabulate`` package)."""
+def to_markdown(table: Table, note: str = "") -> str:
+    """Render a GitHub-flavoured Markdown pipe table (needs the ``tabulate`` package), then ``note``."""
     frame = table_frame(table).map(_markdown_text)
     frame.columns = [_markdown_text(column) for column in table.columns]
     alignment = ["left" if i < table.text_columns else "right" for i in range(len(table.columns))]
     # disable_numparse keeps the cells as written ("0.050" stays "0.050").
     body = frame.to_markdown(index=False, colalign=alignment, disable_numparse=True)
-    return f"**{_markdown_text(table.title)}**\n\n{body}\n"
+    text = f"**{_markdown_text(table.title)}**\n\n{body}\n"
+    return f"{text}\n{_markdown_text(note)}\n" if note else text
 
 
 def escape_latex(text: str) -> str:
@@ -56,29 +57,33 @@ def escape_latex(text: str) -> str:
     return "".join(LATEX_SPECIALS.get(character, character) for character in text)
 
 
-def to_latex(table: Table, label: str) -> str:
-    """Render a LaTeX ``table`` with booktabs rules; special characters are escaped."""
+def to_latex(table: Table, label: str, note: str = "") -> str:
+    """Render a LaTeX ``table`` with booktabs rules, ``note`` ending the caption; special characters are escaped."""
     frame = table_frame(table)
     column_format = "".join("l" if i < table.text_columns else "r" for i in range(len(table.columns)))
     body = frame.to_latex(
         index=False,
         escape=True,
         column_format=column_format,
-        caption=escape_latex(table.title),
+        caption=escape_latex(f"{table.title}. {note}" if note else table.title),
         label=f"tab:{label}",
         position="htbp",
     )
     return "% Needs \\usepackage{booktabs} in the preamble.\n" + body
 
 
-def export_table(table: Table, stem: Path) -> list[Path]:
-    """Write ``table`` as ``stem.csv``, ``stem.md`` and ``stem.tex``; return the paths."""
+def export_table(table: Table, stem: Path, note: str = "") -> list[Path]:
+    """Write ``table`` as ``stem.csv``, ``stem.md`` and ``stem.tex``; return the paths.
+
+    ``note`` (such as the interval method) follows the Markdown table and ends
+    the LaTeX caption. CSV has no place for it.
+    """
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     texts = {
         "csv": table_frame(table).to_csv(index=False),
-        "md": to_markdown(table),
-        "tex": to_latex(table, stem.name.replace("_", "-")),
+        "md": to_markdown(table, note),
+        "tex": to_latex(table, stem.name.replace("_", "-"), note),
     }
     paths = []
     for fmt in TABLE_FORMATS:
@@ -88,8 +93,8 @@ def export_table(table: Table, stem: Path) -> list[Path]:
     return paths
 
 
-def export_section_tables(root: Path, anchor: str, tables: list[Table]) -> list[Path]:
-    """Write every table of one report section under ``tables/summary/``."""
+def export_section_tables(root: Path, anchor: str, tables: list[Table], note: str = "") -> list[Path]:
+    """Write every table of one report section under ``tables/summary/``, each followed by ``note``."""
     folder = Path(root) / TABLES / SUMMARY_TABLES
     paths = []
     used: set[str] = set()
@@ -100,5 +105,5 @@ def export_section_tables(root: Path, anchor: str, tables: list[Table]) -> list[
         while stem in used:
             stem, counter = f"{slug}_{counter}", counter + 1
         used.add(stem)
-        paths.extend(export_table(table, folder / stem))
+        paths.extend(export_table(table, folder / stem, note))
     return paths

@@ -61,3 +61,11 @@ def test_markdown_escapes_html():
     assert "<script>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert text.startswith("**&lt;b&gt;groups&lt;/b&gt;**")
+
+
+def test_note_follows_markdown_and_ends_caption(tmp_path):
+    note = "Intervals: 95% BCa bootstrap intervals over patients, stratified by class."
+    paths = {path.suffix: path for path in export_table(TABLE, tmp_path / "curves", note)}
+    assert paths[".md"].read_text().rstrip().endswith(note)
+    assert r"Intervals: 95\% BCa bootstrap" in paths[".tex"].read_text().split("\\caption{")[1].split("}")[0]
+    assert "Intervals" not in paths[".csv"].read_text()

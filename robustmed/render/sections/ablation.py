@@ -26,6 +26,13 @@ def _png(paths: list[Path]) -> Path:
     return next(p for p in paths if p.suffix == ".png")
 
 
+def _interval_method(table: pd.DataFrame) -> str:
+    """Return the interval method that a table's rows name, or "bootstrap" when it has none."""
+    if "interval_method" not in table.columns or table.empty:
+        return "bootstrap"
+    return str(table["interval_method"].iloc[0])
+
+
 def ablation_section(root: Path, formats: list[str]) -> ReportPart | None:
     tables = {name: read_table(root, name) for name in TABLE_NAMES}
     if any(frame is None for frame in tables.values()):
@@ -40,7 +47,8 @@ def ablation_section(root: Path, formats: list[str]) -> ReportPart | None:
         "v(all) − v(none) among the modalities; interaction indices show pairs that help (positive) or "
         "substitute for each other (negative). For lower-is-better metrics such as the Brier score, a "
         "negative Shapley value means the modality improves the metric. Intervals are 95% bootstrap "
-        "intervals over patients, with the same resampled patients for every subset."
+        f"intervals over patients ({_interval_method(subsets)}), with the same resampled patients for "
+        "every subset."
     )
     unsupported = policies[~policies["supported"]]
     for _, row in unsupported.iterrows():

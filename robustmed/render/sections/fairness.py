@@ -44,9 +44,10 @@ def fairness_section(root: Path, formats: list[str]) -> ReportPart | None:
     chosen = threshold[threshold["task"] == task].iloc[0] if threshold is not None and not threshold.empty else None
 
     section = Section("fairness", "Subgroup fairness")
+    method = str(groups["interval_method"].iloc[0]) if "interval_method" in groups.columns else "bootstrap"
     section.paragraphs.append(
         "Metrics per subgroup of each metadata attribute and intersection, with 95% bootstrap intervals "
-        "over patients (the run's replicates restricted to each subgroup). A replicate that draws no member "
+        f"over patients ({method}; the run's replicates restricted to each subgroup). A replicate that draws no member "
         "of a group, or only one class, gives no value for that group and is left out of that group's "
         "interval and of the disparity intervals. Groups below the minimum size are reported as NaN with "
         "a reason and left out of worst-group values and disparities. Differences and ratios follow "
