@@ -12,6 +12,29 @@ from robustmed.errors import RecipeError
 from robustmed.recipes.schema import Recipe
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe YAML loader that rejects a key repeated within one mapping.
+
+    PyYAML keeps the last of two equal keys without a word, so a recipe with two
+    ``n_resamples`` lines would run with the second one unnoticed.
+    """
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise DuplicateKeyError(key, key_node.start_mark.line + 1)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+class DuplicateKeyError(yaml.YAMLError):
+    def __init__(self, key, line: int) -> None:
+        super().__init__(f"key {key!r} appears twice in one mapping (second time on line {line}); keep one")
+        self.key, self.line = key, line
+
+
 def builtin_recipes() -> dict[str, Path]:
     return {path.stem: path for path in sorted(builtin_dir("analyses").glob("*.yaml"))}
 
@@ -60,7 +83,9 @@ def parse_recipe(data: object, source: str = "<recipe>") -> Recipe:
 def load_recipe(recipe: str | Path) -> Recipe:
     path = resolve_recipe_path(recipe)
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+    except DuplicateKeyError as error:
+        raise RecipeError(f"Recipe {path}: {error}.") from None
     except yaml.constructor.ConstructorError as error:
         raise RecipeError(
             f"Recipe {path} uses a YAML tag that safe loading rejects ({error.problem}); "

@@ -83,3 +83,17 @@ def test_invalid_yaml_message(tmp_path):
     path.write_text("name: [unclosed\n")
     with pytest.raises(RecipeError, match="not valid YAML"):
         load_recipe(path)
+
+
+def test_duplicate_key_rejected(tmp_path):
+    path = tmp_path / "twice.yaml"
+    path.write_text("dataset: {name: ad_data}\nbootstrap:\n  n_resamples: 1000\n  n_resamples: 200\n")
+    with pytest.raises(RecipeError, match=r"key 'n_resamples' appears twice in one mapping \(second time on line 4\)"):
+        load_recipe(path)
+
+
+
+@pytest.mark.parametrize("name", ["quickstart", "paper", "multimed_mini"])
+def test_builtin_recipes_load_with_unique_keys(name):
+    # The same key in different mappings (dataset name, analysis name) is allowed.
+    assert load_recipe(name) is not None
