@@ -59,9 +59,9 @@ def check_binary_labels(y: Any, *, owner: str) -> np.ndarray:
         raise ValueError(f"{owner}: y must be one-dimensional; got shape {labels.shape}.")
     values = np.unique(labels)
     if values.dtype.kind not in "biuf" or not np.isin(values, (0, 1)).all():
-        shown = ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in values[:5])
+        found = ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in values[:5])
         raise ValueError(
-            f"{owner}: y must contain binary labels 0 (negative) and 1 (positive); got values {shown}"
+            f"{owner}: y must contain binary labels 0 (negative) and 1 (positive); got values {found}"
             f"{', ...' if len(values) > 5 else ''}. Map the positive class to 1 and every other to 0, "
             "for example y = (labels == positive_label).astype(int)."
         )
