@@ -219,6 +219,26 @@ def bootstrap_replicates(
     return np.concatenate(parts, axis=0)
 
 
+def jackknife_groups(
+    n: int, *, clusters: Sequence | np.ndarray | None = None, max_groups: int = 1000, seed: int = 0
+) -> tuple[np.ndarray, int]:
+    """Return the jackknife group of every sample and the number of groups.
+
+    Each cluster is its own group; above ``max_groups`` clusters they are dealt at
+    random into ``max_groups`` groups (see :func:`jackknife_values`).
+    """
+    if clusters is None:
+        cluster_index = np.arange(n)
+    else:
+        _, cluster_index = np.unique(np.asarray(clusters), return_inverse=True)
+    n_clusters = int(cluster_index.max()) + 1 if n else 0
+    if n_clusters <= max_groups:
+        return cluster_index, n_clusters
+    rng = np.random.Generator(np.random.SFC64(np.random.SeedSequence([seed, n_clusters])))
+    group_of_cluster = rng.permutation(n_clusters) % max_groups
+    return group_of_cluster[cluster_index], max_groups
+
+
 def jackknife_values(
     statistic,
     n: int,
@@ -241,19 +261,7 @@ def jackknife_values(
     ndarray of shape (G,)
         One value per deleted cluster or group.
     """
-    if clusters is None:
-        cluster_index = np.arange(n)
-    else:
-        _, cluster_index = np.unique(np.asarray(clusters), return_inverse=True)
-    n_clusters = int(cluster_index.max()) + 1 if n else 0
-    if n_clusters <= max_groups:
-        group_of_cluster = np.arange(n_clusters)
-        n_groups = n_clusters
-    else:
-        rng = np.random.Generator(np.random.SFC64(np.random.SeedSequence([seed, n_clusters])))
-        group_of_cluster = rng.permutation(n_clusters) % max_groups
-        n_groups = max_groups
-    group_of_sample = group_of_cluster[cluster_index]
+    group_of_sample, n_groups = jackknife_groups(n, clusters=clusters, max_groups=max_groups, seed=seed)
     step = max(1, CHUNK_ENTRIES // max(n, 1))
     parts = []
     for start in range(0, n_groups, step):

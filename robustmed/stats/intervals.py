@@ -56,6 +56,16 @@ class MetricEstimate:
     jackknife: np.ndarray | None = None
 
 
+def _jackknife(metric_name: str, y: np.ndarray, p: np.ndarray, clusters: np.ndarray | None) -> np.ndarray:
+    """Return the leave-one-patient-out values of a metric; AUROC has an exact O(n log n) form."""
+    if metric_name == "auroc":
+        from robustmed.stats.replicates import auroc_jackknife
+
+        return auroc_jackknife(y, p, clusters=clusters)
+    metric = get_metric(metric_name)
+    return jackknife_values(lambda w: metric.weighted(y, p, w), len(y), clusters=clusters)
+
+
 def estimate(
     metric_name: str,
     y: np.ndarray,
@@ -93,7 +103,7 @@ def estimate(
     replicates = metric.weighted(y, p, weights)
     jackknife = None
     if method == "bca":
-        jackknife = jackknife_values(lambda w: metric.weighted(y, p, w), len(y), clusters=clusters)
+        jackknife = _jackknife(metric_name, y, p, clusters)
     low, high = interval(replicates, confidence, method=method, estimate=value, jackknife=jackknife)
     return MetricEstimate(metric_name, value, replicates, low, high, jackknife=jackknife)
 

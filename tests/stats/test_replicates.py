@@ -127,3 +127,15 @@ def test_paired_p_value_never_zero():
     weak = rng.normal(size=400)
     result = paired_difference("auroc", y, strong, weak, Resampler(y), 99)
     assert result.p_value == pytest.approx(2 / 100)
+
+
+@pytest.mark.parametrize(("clustered", "max_groups"), [(False, 1000), (True, 1000), (True, 40), (False, 60)])
+def test_auroc_jackknife_equals_generic_jackknife(tied_scores, clustered, max_groups):
+    from robustmed.stats import jackknife_values
+    from robustmed.stats.replicates import auroc_jackknife
+
+    y, p = tied_scores
+    clusters = np.arange(300) // 3 if clustered else None
+    fast = auroc_jackknife(y, p, clusters=clusters, max_groups=max_groups)
+    generic = jackknife_values(lambda w: auroc_weighted(y, p, w), 300, clusters=clusters, max_groups=max_groups)
+    np.testing.assert_allclose(fast, generic, rtol=0, atol=1e-12)
