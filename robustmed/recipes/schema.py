@@ -54,6 +54,12 @@ class BootstrapSpec(StrictModel):
         "multinomial", description="replicate weights: multinomial draw counts, or Poisson(1) weights"
     )
 
+    @field_validator("method", "scheme", mode="before")
+    @classmethod
+    def _lower_case(cls, value):
+        # The docs write "BCa"; accept any case of the allowed words.
+        return value.lower() if isinstance(value, str) else value
+
 
 AnalysisSpec = Annotated[Union[tuple(analysis_spec_classes())], Field(discriminator="kind")]  # noqa: UP007
 

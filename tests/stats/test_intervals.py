@@ -62,3 +62,10 @@ def test_recipe_bootstrap_method_field():
     assert BootstrapSpec(method="percentile").method == "percentile"
     with pytest.raises(ValidationError, match="'percentile' or 'bca'"):
         BootstrapSpec(method="normal")
+
+
+def test_recipe_method_any_case():
+    from robustmed.recipes.schema import BootstrapSpec
+
+    assert BootstrapSpec(method="BCa").method == "bca"
+    assert BootstrapSpec(method="Percentile", scheme="Poisson").scheme == "poisson"
