@@ -295,11 +295,10 @@ def evaluate(spec: ShiftAnalysis, context: RunContext, predictions: pd.DataFrame
                 spec, context, task, y, p, patients, f"covariate: {spec.covariate.attribute}", parameter,
                 [(s, covariate_weights(values, spec.covariate, s)) for s in strengths],
             )
-    return {
-        "shift_domains": pd.DataFrame(domain_rows),
-        "shift_gap": pd.DataFrame(gap_rows),
-        "shift_synthetic": pd.DataFrame(synthetic_rows),
-    }
+    # A table without rows (no domain column, or no synthetic shift) is not written: an empty
+    # file would carry no columns for a reader to rely on.
+    tables = {"shift_domains": domain_rows, "shift_gap": gap_rows, "shift_synthetic": synthetic_rows}
+    return {name: pd.DataFrame(rows) for name, rows in tables.items() if rows}
 
 
 class ShiftEvaluator(Evaluator):
