@@ -54,7 +54,11 @@ def _display_image(values: torch.Tensor, spec: ModalitySpec) -> np.ndarray:
 
 
 def _titles(levels: list[dict]) -> list[str]:
-    return [f"level {entry['level']}: {entry['parameter']} = {entry['value']:g}" for entry in levels]
+    # Level 0 is the input itself; its ladder value only marks where the parameter does nothing.
+    return [
+        "level 0: clean" if entry["level"] == 0 else f"level {entry['level']}: {entry['parameter']} = {entry['value']:g}"
+        for entry in levels
+    ]
 
 
 def image_panels(outputs: list, spec: ModalitySpec, titles: list[str], stem: Path) -> list[Path]:
