@@ -214,8 +214,9 @@ class DegradationEvaluator(Evaluator):
         bootstrap = getattr(context.recipe, "bootstrap", None)
         return evaluate(
             spec, predictions, context.batch.sample_ids, context.weights, context.confidence, context.dataset.specs,
-            method=getattr(bootstrap, "method", "percentile"),
-            clusters=np.asarray(context.batch.patient_ids),
+            method=getattr(bootstrap, "method", "bca"),
+            # Without patient ids every sample is its own patient.
+            clusters=None if context.batch.patient_ids is None else np.asarray(context.batch.patient_ids),
         )
 
     @staticmethod

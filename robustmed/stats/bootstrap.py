@@ -230,7 +230,14 @@ def jackknife_groups(
     if clusters is None:
         cluster_index = np.arange(n)
     else:
-        _, cluster_index = np.unique(np.asarray(clusters), return_inverse=True)
+        clusters = np.asarray(clusters)
+        if clusters.shape != (n,):
+            raise ValueError(
+                f"jackknife_groups: clusters must give one patient id per sample, shape ({n},); "
+                f"got shape {clusters.shape}. Pass None when samples are independent."
+            )
+        _, cluster_index = np.unique(clusters, return_inverse=True)
+        cluster_index = cluster_index.reshape(n)
     n_clusters = int(cluster_index.max()) + 1 if n else 0
     if n_clusters <= max_groups:
         return cluster_index, n_clusters

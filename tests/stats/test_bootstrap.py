@@ -178,3 +178,10 @@ def test_auroc_interval_agrees_with_scipy(method):
     # Monte-Carlo error of a 2.5% quantile from 4,000 replicates is about 0.004 here.
     assert ours[0] == pytest.approx(reference.low, abs=0.012)
     assert ours[1] == pytest.approx(reference.high, abs=0.012)
+
+
+def test_jackknife_groups_reject_wrong_cluster_shape():
+    from robustmed.stats import jackknife_groups
+
+    with pytest.raises(ValueError, match=r"clusters must give one patient id per sample, shape \(4,\); got shape \(\)"):
+        jackknife_groups(4, clusters=np.asarray(None))

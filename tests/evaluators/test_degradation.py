@@ -1,0 +1,26 @@
+"""Degradation analysis on a dataset without patient ids."""
+
+import pandas as pd
+import yaml
+
+from robustmed.api import run_recipe
+from robustmed.recipes.loader import load_recipe
+from robustmed.stats.intervals import interval_method_label
+
+
+def test_bca_without_patient_ids(tmp_path):
+    # The MNI152 patches have no patient ids, so every patch is its own patient.
+    recipe = {
+        "name": "brain",
+        "dataset": {"name": "mni152_tissue", "split": "test"},
+        "model": {"reference": "mni152_tissue_late_fusion"},
+        "bootstrap": {"n_resamples": 50},
+        "analyses": [{"kind": "degradation", "generators": ["volume_gaussian_noise"], "levels": [0, 2], "metrics": ["auroc"]}],
+    }
+    path = tmp_path / "brain.yaml"
+    path.write_text(yaml.safe_dump(recipe))
+    root = run_recipe(load_recipe(path), tmp_path / "out")
+    table = pd.read_parquet(root / "tables" / "degradation_metrics.parquet")
+    assert set(table["interval_method"]) == {interval_method_label("bca")}
+    assert table["ci_low"].notna().all()
+    assert (table["ci_low"] <= table["value"]).all()
