@@ -15,7 +15,7 @@ from robustmed.data.datasets import load_dataset
 from robustmed.engine.provenance import json_checksum, package_versions
 from robustmed.engine.runner import Runner
 from robustmed.engine.store import PredictionStore, atomic_write_text
-from robustmed.errors import RobustmedError
+from robustmed.errors import OutputFolderError, RobustmedError
 from robustmed.evaluators.base import RunContext
 from robustmed.evaluators.registry import get_evaluator
 from robustmed.models.registry import load_reference_adapter, reference_checksum
@@ -61,26 +61,26 @@ def _manifest(recipe: Recipe, dataset, model_sha: str, cell_ids: list[str]) -> d
 
 def _check_resume(store: PredictionStore, manifest: dict, resume: bool) -> None:
     if store.root.exists() and not store.root.is_dir():
-        raise RobustmedError(f"Output path {store.root} is a file; --out must name a new or empty folder.")
+        raise OutputFolderError(f"Output path {store.root} is a file; --out must name a new or empty folder.")
     previous = store.read_manifest()
     if previous is None:
         if store.folder.is_dir() and any(store.folder.iterdir()):
-            raise RobustmedError(f"{store.root} contains predictions but no manifest.json; choose a new --out folder.")
+            raise OutputFolderError(f"{store.root} contains predictions but no manifest.json; choose a new --out folder.")
         if store.root.is_dir() and any(store.root.iterdir()):
             # Never mix run outputs into a folder of unrelated files.
-            raise RobustmedError(
+            raise OutputFolderError(
                 f"Output folder {store.root} is not empty and contains no robustmed run; "
                 "choose a new or empty --out folder."
             )
         return
     if not resume:
-        raise RobustmedError(
+        raise OutputFolderError(
             f"Output folder {store.root} already contains results; pass --resume to continue that run "
             "or choose a new --out folder."
         )
     for key in ("recipe_sha256", "data", "model"):
         if previous.get(key) != manifest[key]:
-            raise RobustmedError(
+            raise OutputFolderError(
                 f"Cannot resume in {store.root}: its {key.replace('_sha256', '')} differs from this run's. "
                 "Use a new --out folder."
             )

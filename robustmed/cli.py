@@ -86,11 +86,11 @@ def run(
         _fail(str(error))
     from robustmed.api import run_recipe
 
-    from robustmed.errors import RecipeError
+    from robustmed.errors import OutputFolderError, RecipeError
 
     try:
         root = run_recipe(parsed, out, resume=resume, device=device.value if device else None, progress=_progress)
-    except RecipeError as error:  # checks that need the dataset or model, such as modality names
+    except (RecipeError, OutputFolderError) as error:  # checks that need the dataset or model, and --out
         _fail(str(error))
     except RobustmedError as error:
         _fail(str(error), code=1)

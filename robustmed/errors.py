@@ -12,6 +12,10 @@ class RecipeError(RobustmedError, ValueError):
     """An analysis recipe is invalid."""
 
 
+class OutputFolderError(RobustmedError, ValueError):
+    """The ``--out`` folder cannot take this run (a file, unrelated files, or another run)."""
+
+
 class DataError(RobustmedError, ValueError):
     """A dataset or batch does not match what the analysis needs."""
 

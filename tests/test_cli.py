@@ -67,7 +67,7 @@ def test_report_command_rerenders(quickstart_run):
 
 def test_rerun_into_existing_folder_needs_resume(quickstart_run):
     result = runner.invoke(app, ["run", "quickstart", "--out", str(quickstart_run)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "pass --resume" in result.output
 
 
@@ -158,7 +158,7 @@ def test_out_pointing_at_file_rejected(tmp_path):
     target = tmp_path / "afile"
     target.write_text("hi")
     result = runner.invoke(app, ["run", "quickstart", "--out", str(target)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "is a file" in result.output
     assert "Traceback" not in result.output
 
@@ -166,7 +166,7 @@ def test_out_pointing_at_file_rejected(tmp_path):
 def test_out_folder_with_unrelated_files_rejected(tmp_path):
     (tmp_path / "mine.txt").write_text("keep")
     result = runner.invoke(app, ["run", "quickstart", "--out", str(tmp_path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "is not empty and contains no robustmed run" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt"]
 
