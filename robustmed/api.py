@@ -59,6 +59,24 @@ def _manifest(recipe: Recipe, dataset, model_sha: str, cell_ids: list[str]) -> d
     }
 
 
+def _run_info(root: Path, started: float, cells: int, resume: bool) -> dict:
+    """Return run.json's content; a resumed run adds its time to the time recorded before."""
+    seconds = time.perf_counter() - started
+    info = {"seconds": round(seconds, 3), "cells": cells}
+    if not resume:
+        return info
+    path = root / "run.json"
+    previous = json.loads(path.read_text()) if path.is_file() else {}
+    info["sessions"] = int(previous.get("sessions", 1)) + 1
+    info["seconds"] = round(seconds + float(previous.get("seconds", 0.0)), 3)
+    if not path.is_file():
+        # A killed run wrote no run.json, so the time before the interruption is unknown.
+        info["seconds_complete"] = False
+    elif previous.get("seconds_complete") is False:
+        info["seconds_complete"] = False
+    return info
+
+
 def _check_resume(store: PredictionStore, manifest: dict, resume: bool) -> None:
     if store.root.exists() and not store.root.is_dir():
         raise OutputFolderError(f"Output path {store.root} is a file; --out must name a new or empty folder.")
@@ -156,10 +174,7 @@ def run_recipe(
         for name, frame in evaluator.evaluate(spec, context, predictions).items():
             write_table(root, name, frame)
 
-    atomic_write_text(
-        root / "run.json",
-        json.dumps({"seconds": round(time.perf_counter() - started, 3), "cells": len(all_cells)}, indent=2) + "\n",
-    )
+    atomic_write_text(root / "run.json", json.dumps(_run_info(root, started, len(all_cells), resume), indent=2) + "\n")
     render_report(root)
     logger.info("wrote %s", root / "report.html")
     return root

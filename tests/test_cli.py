@@ -98,6 +98,23 @@ def test_interrupted_run_resumes_to_same_bytes(tmp_path, quickstart_run, monkeyp
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(reference, resumed, strict=True))
     assert (out / "manifest.json").read_bytes() == (quickstart_run / "manifest.json").read_bytes()
     assert not list((out / "predictions").glob(".*tmp"))
+    run_info = json.loads((out / "run.json").read_text())
+    assert run_info["sessions"] == 2
+    assert run_info["seconds_complete"] is False
+
+
+def test_resumed_run_adds_its_time(tmp_path):
+    from robustmed.api import run_recipe
+
+    out = tmp_path / "twice"
+    run_recipe("quickstart", out)
+    first = json.loads((out / "run.json").read_text())
+    run_recipe("quickstart", out, resume=True)
+    second = json.loads((out / "run.json").read_text())
+    assert second["sessions"] == 2
+    assert second["seconds"] >= first["seconds"]
+    assert "seconds_complete" not in second
+    assert "over 2 sessions" in (out / "report.html").read_text()
 
 
 def test_bad_recipe_exit_code_and_message(tmp_path):

@@ -207,7 +207,7 @@ def provenance(run: RunResults) -> list[tuple[str, str]]:
         ),
         ("cells", str(run_info.get("cells", len(manifest.get("cells", []))))),
         ("device", manifest.get("device", "not recorded")),
-        ("time taken", f"{run_info['seconds']:.1f} s" if "seconds" in run_info else "not recorded"),
+        ("time taken", _run_time(run_info) if "seconds" in run_info else "not recorded"),
         ("sample ids", f"HMAC-SHA256 pseudonyms keyed by {KEY_FILE} in the output folder (not in this report)"),
     ]
     return rows
@@ -222,8 +222,19 @@ def run_context(run: RunResults) -> list[tuple[str, str]]:
         ("recipe", run.recipe.get("name", "")),
     ]
     if seconds is not None:
-        context.append(("run time", f"{seconds:.0f} s"))
+        context.append(("run time", _run_time(run.run_info)))
     return context
+
+
+def _run_time(run_info: dict) -> str:
+    """Return the run time as shown in the report, saying when it spans resumed sessions."""
+    text = f"{run_info['seconds']:.0f} s"
+    sessions = int(run_info.get("sessions", 1))
+    if sessions > 1:
+        text += f" over {sessions} sessions"
+    if run_info.get("seconds_complete") is False:
+        text += ", without the time before an interruption"
+    return text
 
 
 def build_report(run: RunResults) -> ReportContent:
