@@ -183,7 +183,20 @@ def recipe_yaml(recipe: dict) -> str:
         {"kind": analysis.get("kind"), **{k: v for k, v in analysis.items() if k != "kind"}}
         for analysis in recipe.get("analyses", [])
     ]
-    return yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True)
+    return yaml.dump(ordered, Dumper=_RecipeDumper, sort_keys=False, allow_unicode=True)
+
+
+class _RecipeDumper(yaml.SafeDumper):
+    """Safe dumper that writes multi-line strings (a folded description) as literal blocks."""
+
+
+def _represent_string(dumper: yaml.SafeDumper, text: str):
+    if "\n" in text.strip():
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text.strip() + "\n", style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text.strip() if "\n" in text else text)
+
+
+_RecipeDumper.add_representer(str, _represent_string)
 
 
 def provenance(run: RunResults) -> list[tuple[str, str]]:
