@@ -220,7 +220,7 @@ def provenance(run: RunResults) -> list[tuple[str, str]]:
         ),
         ("cells", str(run_info.get("cells", len(manifest.get("cells", []))))),
         ("device", manifest.get("device", "not recorded")),
-        ("time taken", _run_time(run_info) if "seconds" in run_info else "not recorded"),
+        ("time taken", _run_time(run_info, decimals=1) if "seconds" in run_info else "not recorded"),
         ("sample ids", f"HMAC-SHA256 pseudonyms keyed by {KEY_FILE} in the output folder (not in this report)"),
     ]
     return rows
@@ -239,9 +239,9 @@ def run_context(run: RunResults) -> list[tuple[str, str]]:
     return context
 
 
-def _run_time(run_info: dict) -> str:
+def _run_time(run_info: dict, decimals: int = 0) -> str:
     """Return the run time as shown in the report, saying when it spans resumed sessions."""
-    text = f"{run_info['seconds']:.0f} s"
+    text = f"{run_info['seconds']:.{decimals}f} s"
     sessions = int(run_info.get("sessions", 1))
     if sessions > 1:
         text += f" over {sessions} sessions"
