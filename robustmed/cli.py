@@ -155,8 +155,7 @@ def calibrate(
 ) -> None:
     """Measure fidelity loss per severity level of each generator on real samples.
 
-    Exits with status 1 when a generator's loss falls as the level rises, and warns
-    about rows whose loss barely changes from level 1 to level 5.
+    Exits with status 1 when a loss falls as the level rises; warns about flat rows.
     """
     from robustmed.errors import RobustmedError
     from robustmed.generators.calibration import calibrate as run_calibration
