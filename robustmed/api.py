@@ -23,7 +23,7 @@ from robustmed.recipes.loader import load_recipe
 from robustmed.recipes.schema import Recipe
 from robustmed.render.html import write_table
 from robustmed.render.report import render_report
-from robustmed.stats.bootstrap import resampling_weights
+from robustmed.stats.bootstrap import Resampler
 
 logger = logging.getLogger(__name__)
 
@@ -142,10 +142,9 @@ def run_recipe(
     store = PredictionStore(root)
     runner = Runner(adapter, batch, dataset.specs, store, device=recipe.device, batch_size=recipe.batch_size)
     task = next(iter(dataset.tasks))
-    # NOTE: every analysis evaluates this one (n_resamples, n) float64 matrix, 8 bytes per entry
-    # (800 MB for 10^5 samples and 1,000 replicates); the streamed metric_replicates path is not used here.
-    weights = resampling_weights(
-        recipe.bootstrap.n_resamples,
+    # NOTE: ablation, fairness, shift and transfer evaluate the dense (n_resamples, n) weight matrix
+    # (8 bytes per entry, built on first use); only degradation streams when it would exceed 1 GiB.
+    resampler = Resampler(
         batch.targets[task].numpy(),
         clusters=batch.patient_ids,
         seed=recipe.bootstrap.seed,
@@ -153,7 +152,8 @@ def run_recipe(
     )
     context = RunContext(
         recipe=recipe, dataset=dataset, batch=batch, adapter=adapter, runner=runner, store=store,
-        root=root, weights=weights, confidence=recipe.bootstrap.confidence,
+        root=root, resampler=resampler, n_resamples=recipe.bootstrap.n_resamples,
+        confidence=recipe.bootstrap.confidence,
     )
 
     analyses = [(get_evaluator(spec.kind), spec) for spec in recipe.analyses]

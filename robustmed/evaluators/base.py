@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -20,6 +21,12 @@ if TYPE_CHECKING:
     from robustmed.models.adapter import ModelAdapter
     from robustmed.recipes.base import StrictModel
     from robustmed.render.html import ReportPart
+    from robustmed.stats.bootstrap import Resampler
+
+
+# A run whose dense bootstrap matrix would exceed this many bytes streams its degradation
+# replicates instead (robustmed.stats.metric_replicates), which gives the same values.
+DENSE_WEIGHTS_BYTES = 2**30
 
 
 @dataclass
@@ -38,9 +45,10 @@ class RunContext:
     store : PredictionStore
     root : Path
         Output folder; evaluators write only below it.
-    weights : ndarray of shape (n_resamples, n)
-        Bootstrap resampling counts over ``batch`` (stratified by class, clustered
-        by patient); shared by every analysis so that intervals are paired.
+    resampler : Resampler
+        Bootstrap replicates over ``batch`` (stratified by class, clustered by
+        patient); shared by every analysis so that intervals are paired.
+    n_resamples : int
     confidence : float
     """
 
@@ -51,8 +59,19 @@ class RunContext:
     runner: Runner
     store: PredictionStore
     root: Path
-    weights: np.ndarray
+    resampler: Resampler
+    n_resamples: int
     confidence: float
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """Return the (n_resamples, n) matrix of draw counts, built on first use (8 bytes per entry)."""
+        return self.resampler.weights(0, self.n_resamples)
+
+    @property
+    def dense_weights_fit(self) -> bool:
+        """Tell whether the dense weight matrix stays within ``DENSE_WEIGHTS_BYTES``."""
+        return 8 * self.n_resamples * self.resampler.n <= DENSE_WEIGHTS_BYTES
 
 
 class Evaluator(ABC):

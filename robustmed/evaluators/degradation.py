@@ -81,7 +81,7 @@ def evaluate(
     spec: DegradationAnalysis,
     predictions: pd.DataFrame,
     sample_order: list[str],
-    weights: np.ndarray,
+    weights: np.ndarray | tuple,
     confidence: float,
     specs: dict[str, ModalitySpec],
     *,
@@ -90,8 +90,9 @@ def evaluate(
 ) -> dict[str, pd.DataFrame]:
     """Compute the tidy ``degradation_metrics`` and ``degradation_summary`` tables.
 
-    ``weights`` is the (replicates, n) bootstrap matrix over ``sample_order``; the
-    same replicates serve every cell, so intervals of different levels are paired.
+    ``weights`` is the (replicates, n) bootstrap matrix over ``sample_order``, or
+    (resampler, replicates) to stream them; the same replicates serve every cell,
+    so intervals of different levels are paired.
     ``method`` is the interval method ("percentile" or "bca"); ``clusters`` holds
     the patient id of each sample in ``sample_order`` for the BCa jackknife.
     """
@@ -212,8 +213,10 @@ class DegradationEvaluator(Evaluator):
 
     def evaluate(self, spec: DegradationAnalysis, context: RunContext, predictions: pd.DataFrame) -> dict[str, pd.DataFrame]:
         bootstrap = getattr(context.recipe, "bootstrap", None)
+        # A large run streams its replicates rather than holding the dense matrix; values are equal.
+        weights = context.weights if context.dense_weights_fit else (context.resampler, context.n_resamples)
         return evaluate(
-            spec, predictions, context.batch.sample_ids, context.weights, context.confidence, context.dataset.specs,
+            spec, predictions, context.batch.sample_ids, weights, context.confidence, context.dataset.specs,
             method=getattr(bootstrap, "method", "bca"),
             # Without patient ids every sample is its own patient.
             clusters=None if context.batch.patient_ids is None else np.asarray(context.batch.patient_ids),

@@ -9,7 +9,7 @@ import numpy as np
 
 from robustmed._validation import check_in
 from robustmed.metrics.registry import get_metric
-from robustmed.stats.bootstrap import INTERVAL_METHODS, bca_interval, jackknife_values, percentile_interval
+from robustmed.stats.bootstrap import INTERVAL_METHODS, Resampler, bca_interval, jackknife_values, percentile_interval
 
 INTERVAL_METHOD = "bootstrap percentile (stratified by class, clustered by patient)"
 
@@ -70,7 +70,7 @@ def estimate(
     metric_name: str,
     y: np.ndarray,
     p: np.ndarray,
-    weights: np.ndarray,
+    weights: np.ndarray | tuple[Resampler, int],
     confidence: float,
     *,
     method: str = "percentile",
@@ -82,8 +82,11 @@ def estimate(
     ----------
     metric_name : str
     y, p : arrays of shape (n,)
-    weights : array of shape (R, n)
-        Bootstrap draw counts (see :func:`robustmed.stats.resampling_weights`).
+    weights : array of shape (R, n), or (resampler, R)
+        Bootstrap draw counts (see :func:`robustmed.stats.resampling_weights`), or
+        the resampler that draws them and the number of replicates. The second
+        form streams the replicates (:func:`robustmed.stats.metric_replicates`)
+        and gives the same values without holding the (R, n) matrix.
     confidence : float
     method : {"percentile", "bca"}, default="percentile"
     clusters : array of shape (n,), optional
@@ -91,16 +94,23 @@ def estimate(
     """
     check_in(method, INTERVAL_METHODS, name="method", owner="estimate")
     metric = get_metric(metric_name)
+    streamed = isinstance(weights, tuple)
+    n_resamples = weights[1] if streamed else len(weights)
     if len(y) == 0:
-        empty = np.full(len(weights), np.nan)
+        empty = np.full(n_resamples, np.nan)
         return MetricEstimate(metric_name, float("nan"), empty, float("nan"), float("nan"), "no samples")
     if metric.needs_both_classes and len(np.unique(y)) < 2:
-        empty = np.full(len(weights), np.nan)
+        empty = np.full(n_resamples, np.nan)
         return MetricEstimate(
             metric_name, float("nan"), empty, float("nan"), float("nan"), "only one class present"
         )
     value = metric.value(y, p)
-    replicates = metric.weighted(y, p, weights)
+    if streamed:
+        from robustmed.stats.replicates import metric_replicates
+
+        replicates = metric_replicates(metric_name, y, p, weights[0], n_resamples)
+    else:
+        replicates = metric.weighted(y, p, weights)
     jackknife = None
     if method == "bca":
         jackknife = _jackknife(metric_name, y, p, clusters)

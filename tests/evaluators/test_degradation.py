@@ -1,5 +1,6 @@
 """Degradation analysis on a dataset without patient ids."""
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -24,3 +25,27 @@ def test_bca_without_patient_ids(tmp_path):
     assert set(table["interval_method"]) == {interval_method_label("bca")}
     assert table["ci_low"].notna().all()
     assert (table["ci_low"] <= table["value"]).all()
+
+
+def test_streamed_replicates_equal_dense(tmp_path, monkeypatch):
+    # A run too large for the dense weight matrix streams its replicates; the tables are the same.
+    from robustmed.evaluators import base
+
+    recipe = {
+        "name": "streamed",
+        "dataset": {"name": "ad_data", "split": "test"},
+        "model": {"reference": "ad_late_fusion"},
+        "bootstrap": {"n_resamples": 100},
+        "analyses": [
+            {"kind": "degradation", "generators": ["gaussian_noise"], "levels": [0, 3], "metrics": ["auroc", "brier", "ece"]}
+        ],
+    }
+    path = tmp_path / "streamed.yaml"
+    path.write_text(yaml.safe_dump(recipe))
+    dense = pd.read_parquet(run_recipe(load_recipe(path), tmp_path / "dense") / "tables" / "degradation_metrics.parquet")
+    monkeypatch.setattr(base, "DENSE_WEIGHTS_BYTES", 0)
+    streamed = pd.read_parquet(
+        run_recipe(load_recipe(path), tmp_path / "streamed") / "tables" / "degradation_metrics.parquet"
+    )
+    columns = ["value", "ci_low", "ci_high"]
+    np.testing.assert_allclose(streamed[columns].to_numpy(), dense[columns].to_numpy(), rtol=0, atol=1e-12)
