@@ -142,8 +142,8 @@ def run_recipe(
     store = PredictionStore(root)
     runner = Runner(adapter, batch, dataset.specs, store, device=recipe.device, batch_size=recipe.batch_size)
     task = next(iter(dataset.tasks))
-    # NOTE: ablation, fairness, shift and transfer evaluate the dense (n_resamples, n) weight matrix
-    # (8 bytes per entry, built on first use); only degradation streams when it would exceed 1 GiB.
+    # NOTE: ablation, fairness, shift and transfer evaluate the dense (n_resamples, n) weight matrix,
+    # 8 bytes per entry and built on first use. Only degradation streams when it would exceed 1 GiB.
     resampler = Resampler(
         batch.targets[task].numpy(),
         clusters=batch.patient_ids,
