@@ -35,9 +35,17 @@ def register_metric(metric: Metric) -> Metric:
     return metric
 
 
+class UnknownMetricError(KeyError, ValueError):
+    """A metric name that is not registered; a KeyError for lookups and a ValueError for callers."""
+
+    def __str__(self) -> str:
+        # KeyError's own str() would wrap the message in quotes.
+        return str(self.args[0])
+
+
 def get_metric(name: str) -> Metric:
     if name not in _METRICS:
-        raise KeyError(f"Unknown metric {name!r}; registered metrics: {', '.join(sorted(_METRICS))}.")
+        raise UnknownMetricError(f"Unknown metric {name!r}; registered metrics: {', '.join(sorted(_METRICS))}.")
     return _METRICS[name]
 
 
