@@ -66,13 +66,11 @@ def _run_info(root: Path, started: float, cells: int, resume: bool) -> dict:
     if not resume:
         return info
     path = root / "run.json"
-    previous = json.loads(path.read_text()) if path.is_file() else {}
+    # A killed run wrote no run.json, so the time before the interruption is unknown.
+    previous = json.loads(path.read_text()) if path.is_file() else {"seconds_complete": False}
     info["sessions"] = int(previous.get("sessions", 1)) + 1
     info["seconds"] = round(seconds + float(previous.get("seconds", 0.0)), 3)
-    if not path.is_file():
-        # A killed run wrote no run.json, so the time before the interruption is unknown.
-        info["seconds_complete"] = False
-    elif previous.get("seconds_complete") is False:
+    if previous.get("seconds_complete") is False:
         info["seconds_complete"] = False
     return info
 

@@ -16,7 +16,7 @@ from robustmed.metrics.curves import normalised_auc, worst_drop
 from robustmed.metrics.registry import get_metric
 from robustmed.evaluators.base import Evaluator, RunContext
 from robustmed.recipes.base import GeneratorNames, MetricNames, STANDARD_LEVELS, SeverityLevels, StrictModel
-from robustmed.stats.intervals import estimate, interval, interval_method_label
+from robustmed.stats.intervals import estimate, interval, interval_method_label, recipe_interval_method
 
 ANALYSIS = "degradation"
 CLEAN = "none"
@@ -212,12 +212,11 @@ class DegradationEvaluator(Evaluator):
         return build_cells(spec, context.dataset.specs)
 
     def evaluate(self, spec: DegradationAnalysis, context: RunContext, predictions: pd.DataFrame) -> dict[str, pd.DataFrame]:
-        bootstrap = getattr(context.recipe, "bootstrap", None)
         # A large run streams its replicates rather than holding the dense matrix; values are equal.
         weights = context.weights if context.dense_weights_fit else (context.resampler, context.n_resamples)
         return evaluate(
             spec, predictions, context.batch.sample_ids, weights, context.confidence, context.dataset.specs,
-            method=getattr(bootstrap, "method", "bca"),
+            method=recipe_interval_method(context.recipe),
             # Without patient ids every sample is its own patient.
             clusters=None if context.batch.patient_ids is None else np.asarray(context.batch.patient_ids),
         )

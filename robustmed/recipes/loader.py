@@ -12,6 +12,14 @@ from robustmed.errors import RecipeError
 from robustmed.recipes.schema import Recipe
 
 
+class DuplicateKeyError(yaml.YAMLError):
+    """A key that appears twice in one YAML mapping, with the line of its second use."""
+
+    def __init__(self, key, line: int) -> None:
+        super().__init__(f"key {key!r} appears twice in one mapping (second time on line {line}); keep one")
+        self.key, self.line = key, line
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
     """Safe YAML loader that rejects a key repeated within one mapping.
 
@@ -27,12 +35,6 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 raise DuplicateKeyError(key, key_node.start_mark.line + 1)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
-
-
-class DuplicateKeyError(yaml.YAMLError):
-    def __init__(self, key, line: int) -> None:
-        super().__init__(f"key {key!r} appears twice in one mapping (second time on line {line}); keep one")
-        self.key, self.line = key, line
 
 
 def builtin_recipes() -> dict[str, Path]:

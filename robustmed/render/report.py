@@ -73,8 +73,12 @@ class ReportContent:
     notes: list[str] = field(default_factory=list)
 
 
-def _method_name(method: str) -> str:
-    """Return the printed name of a bootstrap interval method ("BCa" or "percentile")."""
+def _interval_method_name(recipe: dict) -> str:
+    """Return the printed name of a run's interval method, "BCa" or "percentile".
+
+    Runs recorded before BCa became the default carry no method and used percentile.
+    """
+    method = recipe.get("bootstrap", {}).get("method", "percentile")
     return "BCa" if method == "bca" else method
 
 
@@ -98,9 +102,8 @@ def load_run(root: str | Path) -> RunResults:
 
 def interval_note(run: RunResults) -> str:
     """Return the sentence that names the run's interval method, for exported tables."""
-    bootstrap = run.recipe.get("bootstrap", {})
-    confidence = float(bootstrap.get("confidence", 0.95))
-    method = _method_name(bootstrap.get("method", "percentile"))
+    confidence = float(run.recipe.get("bootstrap", {}).get("confidence", 0.95))
+    method = _interval_method_name(run.recipe)
     return f"Intervals: {confidence:.0%} {method} bootstrap intervals over patients, stratified by class."
 
 
@@ -117,6 +120,7 @@ def collect_parts(run: RunResults) -> tuple[list[ReportPart], list[str]]:
 
     registered = evaluators()
     parts, notes = [], []
+    note = interval_note(run)
     for analysis in run.recipe["analyses"]:
         kind = analysis["kind"]
         evaluator = registered.get(kind)
@@ -127,7 +131,7 @@ def collect_parts(run: RunResults) -> tuple[list[ReportPart], list[str]]:
         if part is None:
             notes.append(f"Analysis kind {kind!r} has no stored tables; the run may not have finished.")
             continue
-        export_section_tables(run.root, part.section.anchor, part.section.tables, note=interval_note(run))
+        export_section_tables(run.root, part.section.anchor, part.section.tables, note=note)
         parts.append(part)
     return parts, notes
 
@@ -191,9 +195,13 @@ class _RecipeDumper(yaml.SafeDumper):
 
 
 def _represent_string(dumper: yaml.SafeDumper, text: str):
-    if "\n" in text.strip():
-        return dumper.represent_scalar("tag:yaml.org,2002:str", text.strip() + "\n", style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text.strip() if "\n" in text else text)
+    """Represent a string, dropping the line breaks a folded YAML block leaves around it."""
+    if "\n" not in text:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text)
+    text = text.strip()
+    if "\n" in text:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text + "\n", style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text)
 
 
 _RecipeDumper.add_representer(str, _represent_string)
@@ -215,7 +223,7 @@ def provenance(run: RunResults) -> list[tuple[str, str]]:
         (
             "bootstrap",
             f"{seeds.get('bootstrap_resamples', '?')} replicates, seed {seeds.get('bootstrap', '?')}, "
-            f"{bootstrap.get('confidence', 0.95):.0%} {_method_name(bootstrap.get('method', 'percentile'))} intervals, "
+            f"{bootstrap.get('confidence', 0.95):.0%} {_interval_method_name(run.recipe)} intervals, "
             f"{bootstrap.get('scheme', 'multinomial')} weights",
         ),
         ("cells", str(run_info.get("cells", len(manifest.get("cells", []))))),
@@ -275,8 +283,7 @@ def build_report(run: RunResults) -> ReportContent:
         versions=sorted(run.manifest.get("versions", {}).items()),
         recipe_yaml=recipe_yaml(run.recipe),
         confidence=float(run.recipe.get("bootstrap", {}).get("confidence", 0.95)),
-        # Runs recorded before BCa became the default carry no method and used percentile.
-        interval_method=_method_name(run.recipe.get("bootstrap", {}).get("method", "percentile")),
+        interval_method=_interval_method_name(run.recipe),
         context=run_context(run),
         notes=notes,
     )

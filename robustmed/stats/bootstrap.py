@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 
 from robustmed._validation import check_in, check_positive_int, check_range
-from robustmed.stats._kernels import draw_indices, fill_counts
+from robustmed.stats._kernels import fill_counts
 
 Scheme = Literal["multinomial", "poisson"]
 SCHEMES = ("multinomial", "poisson")
@@ -120,18 +120,6 @@ class Resampler:
     def key_table(self, n_resamples: int) -> np.ndarray:
         """Return the keys of replicates 0 to ``n_resamples - 1``, shape (n_resamples, keys per replicate)."""
         return np.stack([self.keys(r) for r in range(n_resamples)]) if n_resamples else np.empty((0, 1), np.uint64)
-
-    def draws(self, replicate: int) -> list[np.ndarray]:
-        """Return the cluster indices drawn in each stratum (multinomial scheme), in stratum order.
-
-        Draw i of a stratum of m clusters is the counter-based index
-        ``robustmed.stats._kernels.draw_indices(key, m, m)[i]``.
-        """
-        keys = self.keys(replicate)
-        return [
-            members[draw_indices(int(key), len(members), len(members))]
-            for members, key in zip(self.stratum_members, keys, strict=False)
-        ]
 
     def slot_counts(self, replicate: int) -> np.ndarray:
         """Return one replicate's draw counts in slot order (clusters grouped by stratum), dtype uint32."""

@@ -10,6 +10,7 @@ import numpy as np
 from robustmed._validation import check_in
 from robustmed.metrics.registry import get_metric
 from robustmed.stats.bootstrap import INTERVAL_METHODS, Resampler, bca_interval, jackknife_values, percentile_interval
+from robustmed.stats.replicates import metric_jackknife, metric_replicates
 
 INTERVAL_METHOD = "bootstrap percentile (stratified by class, clustered by patient)"
 
@@ -56,16 +57,6 @@ class MetricEstimate:
     jackknife: np.ndarray | None = None
 
 
-def _jackknife(metric_name: str, y: np.ndarray, p: np.ndarray, clusters: np.ndarray | None) -> np.ndarray:
-    """Return the leave-one-patient-out values of a metric; AUROC has an exact O(n log n) form."""
-    if metric_name == "auroc":
-        from robustmed.stats.replicates import auroc_jackknife
-
-        return auroc_jackknife(y, p, clusters=clusters)
-    metric = get_metric(metric_name)
-    return jackknife_values(lambda w: metric.weighted(y, p, w), len(y), clusters=clusters)
-
-
 def estimate(
     metric_name: str,
     y: np.ndarray,
@@ -106,14 +97,12 @@ def estimate(
         )
     value = metric.value(y, p)
     if streamed:
-        from robustmed.stats.replicates import metric_replicates
-
         replicates = metric_replicates(metric_name, y, p, weights[0], n_resamples)
     else:
         replicates = metric.weighted(y, p, weights)
     jackknife = None
     if method == "bca":
-        jackknife = _jackknife(metric_name, y, p, clusters)
+        jackknife = metric_jackknife(metric_name, y, p, clusters=clusters)
     low, high = interval(replicates, confidence, method=method, estimate=value, jackknife=jackknife)
     return MetricEstimate(metric_name, value, replicates, low, high, jackknife=jackknife)
 

@@ -88,17 +88,17 @@ def _grouped_midranks(scores: np.ndarray, groups: np.ndarray) -> np.ndarray:
 def auroc_jackknife(
     y, p, *, clusters=None, max_groups: int = 1000, seed: int = 0
 ) -> np.ndarray:
-    """Leave-one-group-out AUROC for every jackknife group, exactly and in O(n log n).
+    """Compute the leave-one-group-out AUROC of every jackknife group, exactly and in O(n log n).
 
-    Equal to :func:`robustmed.stats.bootstrap.jackknife_values` of the weighted
-    AUROC with the same groups, without evaluating the metric once per group.
-    With S the count of positive-negative pairs won (ties one half), deleting
-    group g leaves S − A_g − B_g + C_g pairs won, where A_g sums the wins of the
-    group's positives over all negatives, B_g the wins of all positives over
-    the group's negatives, and C_g counts the pairs inside the group, which the
-    two sums removed twice. Wins come from midranks, as in DeLong's method.
-    On 10^6 predictions and 1,000 groups this takes about a second where the
-    generic jackknife took about 27 s.
+    The values equal :func:`robustmed.stats.bootstrap.jackknife_values` of the
+    weighted AUROC with the same groups, without evaluating the metric once per
+    group. Let S count the positive-negative pairs won, ties one half. Deleting
+    group g leaves S − A_g − B_g + C_g pairs won. A_g sums the wins of the
+    group's positives over all negatives, and B_g the wins of all positives over
+    the group's negatives. C_g counts the pairs inside the group, because the
+    two sums removed them twice. Wins come from midranks, as in DeLong's method.
+    On 10^6 predictions and 1,000 groups this took 0.9 s, against about 27 s for
+    the generic jackknife.
     """
     y = check_binary_labels(y, owner="auroc_jackknife")
     p = check_scores(p, len(y), name="p", owner="auroc_jackknife")
@@ -108,8 +108,8 @@ def auroc_jackknife(
     everyone = np.zeros(len(y), dtype=np.int64)
     rank_all = _grouped_midranks(p, everyone)
     rank_class = _grouped_midranks(p, positive.astype(np.int64))
-    # Positive i beats rank_all - rank_class negatives; negative j is beaten by n_positive minus
-    # the positives at or below it, which is rank_all - rank_class again (ties counting one half).
+    # Positive i beats rank_all - rank_class negatives, ties counting one half. For negative j the
+    # same difference counts the positives at or below it, so n_positive minus it beat j.
     below = rank_all - rank_class
     wins_positive = np.where(positive, below, 0.0)
     wins_over_negative = np.where(positive, 0.0, n_positive - below)
@@ -124,6 +124,19 @@ def auroc_jackknife(
     pairs = positives_left * negatives_left
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(pairs > 0, (won - a - b + c) / pairs, np.nan)
+
+
+def metric_jackknife(metric_name: str, y, p, *, clusters=None) -> np.ndarray:
+    """Return the leave-one-patient-out values of a registered metric on (y, p).
+
+    AUROC uses the exact O(n log n) form of :func:`auroc_jackknife`; other
+    metrics are evaluated once per deleted group on weight vectors
+    (:func:`robustmed.stats.jackknife_values`). Both delete the same groups.
+    """
+    if metric_name == "auroc":
+        return auroc_jackknife(y, p, clusters=clusters)
+    metric = get_metric(metric_name)
+    return jackknife_values(lambda w: metric.weighted(y, p, w), len(y), clusters=clusters)
 
 
 def metric_replicates(
@@ -220,12 +233,10 @@ def paired_difference(
     )
     difference = value_a - value_b
     if method == "bca":
-        if metric_name == "auroc":
-            jackknife = auroc_jackknife(y, p_a, clusters=clusters) - auroc_jackknife(y, p_b, clusters=clusters)
-        else:
-            jackknife = jackknife_values(
-                lambda w: metric.weighted(y, p_a, w) - metric.weighted(y, p_b, w), len(y), clusters=clusters
-            )
+        # Both jackknives delete the same groups, so their difference is the jackknife of the difference.
+        jackknife = metric_jackknife(metric_name, y, p_a, clusters=clusters) - metric_jackknife(
+            metric_name, y, p_b, clusters=clusters
+        )
         low, high = bca_interval(replicates, difference, jackknife, confidence)
     else:
         low, high = percentile_interval(replicates, confidence)
