@@ -76,9 +76,9 @@ def value_estimate(
     method: str = "percentile",
     clusters: np.ndarray | None = None,
 ) -> MetricEstimate:
-    """A registered metric, or the mean predicted probability of the true class, with replicates.
+    """Estimate a registered metric, or the mean predicted probability of the true class, with replicates.
 
-    ``method`` is the interval method; for "bca" the estimate also carries the
+    ``method`` is the interval method. For "bca" the estimate also carries the
     jackknife values over the patients in ``clusters`` (patient id of each sample).
     """
     if metric != TRUE_CLASS_PROBABILITY:
@@ -145,7 +145,7 @@ class Game:
 def _row(
     game: Game, value: float, replicates: np.ndarray, jackknife: np.ndarray | None, confidence: float, **labels
 ) -> dict:
-    """One table row of a quantity derived from the game's subset values.
+    """Build one table row of a quantity derived from the game's subset values.
 
     ``replicates`` and ``jackknife`` are the quantity on every bootstrap
     replicate and on every leave-one-patient-out weight vector.

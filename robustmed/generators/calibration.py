@@ -178,10 +178,10 @@ def to_markdown(summary: pd.DataFrame, command: str, skipped: pd.DataFrame | Non
         "# Severity calibration",
         "",
         "Fidelity loss of every generator at levels 0-5 on real samples of its modality kind, "
-        "measured by `robustmed calibrate`. The loss is on one scale for all kinds: 1 - SSIM "
-        "(image, volume, video), noise power fraction 1 / (1 + SNR) (signal, audio), normalised "
-        "edit distance (text, DNA, protein) and fraction of values changed by more than a quarter "
-        "of the feature's training standard deviation (tabular, omics). A sample made absent "
+        "measured by `robustmed calibrate`. The loss is on one scale for all kinds. Images, volumes "
+        "and video use 1 - SSIM, signals and audio the noise power fraction 1 / (1 + SNR), text, "
+        "DNA and proteins the normalised edit distance. Tabular and omics data use the fraction of "
+        "values changed by more than a quarter of the feature's training standard deviation. A sample made absent "
         "counts as loss 1. Ladders aim at "
         + ", ".join(f"{t:.2f}" for t in TARGET_LOSS[1:])
         + " at levels 1-5. *monotone* means the loss never decreases with the level (by more than "

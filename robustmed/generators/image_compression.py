@@ -34,9 +34,9 @@ class ImagePixelate(PixelGenerator):
 def _jpeg_round_trip(image: np.ndarray, quality: int, out: np.ndarray, scratch: np.ndarray) -> None:
     """Encode and decode one uint8 image (C, H, W) with libjpeg-turbo into ``out``.
 
-    simplejpeg calls the TurboJPEG API directly: its decoder takes about two thirds
-    of the time of OpenCV's ``imdecode`` for the same file (measured with
-    ``benchmarks/bench_image_generators.py``), and it reads RGB as RGB, so the
+    simplejpeg calls the TurboJPEG API directly. Its decoder took about two thirds
+    of the time of OpenCV's ``imdecode`` on the same files, measured on the crops of
+    ``benchmarks/bench_image_generators.py``. It also reads RGB as RGB, so the
     channel that becomes luma is right without a reorder. ``scratch`` is an
     (H, W, 3) buffer that the decoder writes into.
     """
